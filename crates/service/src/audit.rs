@@ -3,7 +3,8 @@
 use crate::{Actor, RequestMeta, Result, ServiceError, Services};
 use meizhen_domain::audit::{diff, redact};
 use meizhen_domain::page::{Page, PageRequest};
-use meizhen_storage::repo::audit::{self as repo, AuditFilter, EntryRow, NewEntry};
+use meizhen_storage::repo::audit::{self as repo, NewEntry};
+pub use meizhen_storage::repo::audit::{AuditFilter, EntryRow};
 use meizhen_storage::{now_ms, Tx};
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use crate::{Actor, RequestMeta, Result, ServiceError, Services};
 use meizhen_domain::password::check_policy;
 use meizhen_domain::throttle::{decide, Throttle, WINDOW_SECS};
 use meizhen_storage::repo::sessions::SessionRow;
-use meizhen_storage::repo::tokens::TokenRow;
+pub use meizhen_storage::repo::tokens::TokenRow;
 use meizhen_storage::repo::{sessions, throttle, tokens, users};
 use meizhen_storage::{now_ms, Tx};
 use serde_json::json;
@@ -27,8 +27,6 @@ pub struct SessionInfo {
 }
 
 pub const TOKEN_PREFIX: &str = "mzt_";
-
-const BAD_LOGIN: &str = "用户名或密码错误";
 
 impl Services {
     async fn begin(&self) -> Result<Tx> {
@@ -81,9 +79,7 @@ impl Services {
                 )
                 .await?;
                 tx.commit().await?;
-                return Err(ServiceError::Invalid(meizhen_domain::ValidationError::new(
-                    "password", BAD_LOGIN,
-                )));
+                return Err(ServiceError::BadCredentials);
             }
         };
         if user.disabled {

@@ -8,6 +8,8 @@ use thiserror::Error;
 pub enum ServiceError {
     #[error("请先登录")]
     Unauthenticated,
+    #[error("用户名或密码错误")]
+    BadCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -29,6 +31,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::BadCredentials => "bad_credentials",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Invalid(_) => "invalid_input",

@@ -7,9 +7,12 @@ use crate::{Actor, RequestMeta, Result, ServiceError, Services};
 use meizhen_domain::page::{Page, PageRequest};
 use meizhen_domain::town::{check_town_type, check_year, Enrollment};
 use meizhen_domain::{Level, RegionCode, Role};
-use meizhen_storage::regions::{self as repo, ChildSummary, LoadReport, RegionRow, Totals};
-use meizhen_storage::repo::enrollments::{self, EnrollmentRow};
-use meizhen_storage::repo::grids::{self, GridRow};
+use meizhen_storage::regions as repo;
+pub use meizhen_storage::regions::{ChildSummary, LoadReport, RegionRow, Totals};
+use meizhen_storage::repo::enrollments;
+pub use meizhen_storage::repo::enrollments::EnrollmentRow;
+use meizhen_storage::repo::grids;
+pub use meizhen_storage::repo::grids::GridRow;
 use meizhen_storage::repo::users;
 use meizhen_storage::{now_ms, Tx};
 use serde::{Deserialize, Serialize};
@@ -131,7 +134,7 @@ impl Services {
                 "只有乡镇(街道)可以设置创建类型和创建名单",
             ));
         }
-        if !actor.role.edits_enrollment() || !actor.scope().is_strictly_above(&code) {
+        if !may_edit_town(actor, &code) {
             return Err(ServiceError::forbidden(
                 "只有乡镇的上级美镇办可以修改创建类型和创建名单",
             ));
@@ -225,17 +228,18 @@ impl Services {
         Ok(grids::for_town(&mut tx, actor.scope(), code.as_str()).await?)
     }
 
-    /// Grids are drawn by the town's staff (or the county office above it).
+    pub async fn grid(&self, actor: &Actor, id: i64) -> Result<GridRow> {
+        let mut tx = self.read_tx(actor).await?;
+        grids::get(&mut tx, actor.scope(), id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("网格"))
+    }
+
     fn check_grid_writer(actor: &Actor, town: &RegionCode) -> Result<()> {
         if town.level() != Level::Town {
             return Err(ServiceError::invalid("region", "网格只能建在乡镇(街道)下"));
         }
-        let ok = match actor.role {
-            Role::TownStaff => actor.region == *town,
-            Role::CountyOffice | Role::Admin => actor.scope().contains(town),
-            _ => false,
-        };
-        if ok {
+        if may_draw_grids(actor, town) {
             Ok(())
         } else {
             Err(ServiceError::forbidden(
@@ -436,4 +440,22 @@ impl Services {
         }
         Ok(out)
     }
+}
+
+/// Offices above a town (and administrators) edit its type and enrollment.
+/// Pages use this to show or hide forms; the services enforce it.
+pub fn may_edit_town(actor: &Actor, town: &RegionCode) -> bool {
+    town.level() == Level::Town
+        && actor.role.edits_enrollment()
+        && actor.scope().is_strictly_above(town)
+}
+
+/// Grids are drawn by the town's staff (or the county office above it).
+pub fn may_draw_grids(actor: &Actor, town: &RegionCode) -> bool {
+    town.level() == Level::Town
+        && match actor.role {
+            Role::TownStaff => actor.region == *town,
+            Role::CountyOffice | Role::Admin => actor.scope().contains(town),
+            _ => false,
+        }
 }

@@ -7,9 +7,8 @@ use meizhen_domain::page::{Page, PageRequest};
 use meizhen_domain::password::{check_policy, check_username};
 use meizhen_domain::{RegionCode, RegionScope, Role};
 use meizhen_storage::repo::sessions;
-use meizhen_storage::repo::users::{
-    self as repo, NewUser, UserFilter, UserListRow, UserRow, UserUpdate,
-};
+use meizhen_storage::repo::users::{self as repo, NewUser, UserUpdate};
+pub use meizhen_storage::repo::users::{UserFilter, UserListRow, UserRow};
 use meizhen_storage::{now_ms, regions, Tx};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -210,6 +209,37 @@ impl Services {
             user,
             one_time_password: one_time,
         })
+    }
+
+    /// One's own account.
+    pub async fn me(&self, actor: &Actor) -> Result<UserRow> {
+        let mut tx = self.db().begin().await?;
+        repo::by_id(&mut tx, actor.id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)
+    }
+
+    /// CLI: every account under a region, unpaged.
+    pub async fn users_as_system(
+        &self,
+        region: &str,
+        filter: &UserFilter,
+    ) -> Result<Vec<UserListRow>> {
+        let scope = RegionScope::new(RegionCode::parse(region)?, None);
+        let mut tx = self.db().begin().await?;
+        let page = PageRequest::new(Some(1), Some(meizhen_domain::page::MAX_PER_PAGE));
+        let mut out = Vec::new();
+        let mut p = page;
+        loop {
+            let batch = repo::list(&mut tx, &scope, filter, &p).await?;
+            let done = !batch.has_next();
+            out.extend(batch.items);
+            if done {
+                break;
+            }
+            p.page += 1;
+        }
+        Ok(out)
     }
 
     pub async fn users(

@@ -76,7 +76,7 @@ pub async fn load(
     let now = now_ms();
     let total = divisions.len() as u64;
     let mut done = 0u64;
-    // 4 arguments a row; 250 rows keeps well under SQLite's parameter limit.
+    // 5 arguments a row; 250 rows keeps well under SQLite's parameter limit.
     for chunk in divisions.chunks(250) {
         let mut q =
             Sql::new("INSERT INTO regions (code, name, level, parent_code, updated_at) VALUES ");
@@ -182,7 +182,8 @@ pub async fn children(
     let Some(child_level) = parent.level().child() else {
         return Ok(Vec::new());
     };
-    let len = i64::try_from(child_level.code_len()).unwrap_or(12);
+    // INTEGER, not BIGINT: PostgreSQL has no substr(text, integer, bigint).
+    let len = i32::try_from(child_level.code_len()).unwrap_or(12);
     let pattern = format!("{}%", parent.as_str());
     let mut q = Sql::new(&format!(
         "SELECT {COLUMNS} FROM regions WHERE parent_code = "
@@ -197,7 +198,7 @@ pub async fn children(
         let mut q = Sql::new("SELECT substr(");
         q.push(col)
             .push(", 1, ")
-            .bind(Arg::I64(len))
+            .bind(Arg::I32(len))
             .push(") AS prefix, COUNT(*) AS n FROM ")
             .push(table)
             .push(" WHERE ")

@@ -67,6 +67,18 @@ macro_rules! bind_args {
     }};
 }
 
+impl Sql {
+    /// `prefix` followed by `body` (typically "SELECT …" + a shared FROM/WHERE),
+    /// keeping `body`'s placeholders and arguments. Lets a list and its count
+    /// share one filter.
+    pub fn prefixed(prefix: &str, body: &Sql) -> Self {
+        Sql {
+            text: format!("{prefix}{}", body.text),
+            args: body.args.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,17 +91,5 @@ mod tests {
             .bind(Arg::Text("x%".into()));
         assert_eq!(s.text(), "SELECT * FROM t WHERE a = $1 AND b LIKE $2");
         assert_eq!(s.args().len(), 2);
-    }
-}
-
-impl Sql {
-    /// `prefix` followed by `body` (typically "SELECT …" + a shared FROM/WHERE),
-    /// keeping `body`'s placeholders and arguments. Lets a list and its count
-    /// share one filter.
-    pub fn prefixed(prefix: &str, body: &Sql) -> Self {
-        Sql {
-            text: format!("{prefix}{}", body.text),
-            args: body.args.clone(),
-        }
     }
 }

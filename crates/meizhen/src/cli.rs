@@ -1,0 +1,128 @@
+//! Command-line interface. Every subcommand takes `--data-dir` and
+//! `--database-url`; values come from flags, then `MEIZHEN_*` environment
+//! variables, then the config file, then defaults.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "meizhen", version, about = "美镇 · 美丽城镇建设管理平台")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Data folder for the embedded database and files (default ./meizhen-data).
+    #[arg(long, global = true, env = "MEIZHEN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://user@host/db (default: SQLite in the data folder).
+    #[arg(long, global = true, env = "MEIZHEN_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Config file (TOML). Default: meizhen.toml in the data folder, if present.
+    #[arg(long, global = true, env = "MEIZHEN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log as JSON lines (for log collectors).
+    #[arg(long, global = true, env = "MEIZHEN_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the web server (pages and API).
+    Serve(ServeArgs),
+    /// Fill the database with the 台州 (3310) demonstration set-up.
+    Demo(DemoArgs),
+    /// Administrative divisions.
+    #[command(subcommand)]
+    Regions(RegionsCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Apply database migrations and print the schema version.
+    Migrate,
+    /// Make a consistent copy of the embedded database while it is in use.
+    Backup {
+        /// Target file (must not exist).
+        file: PathBuf,
+    },
+    /// Replace the embedded database with a backup (stop the server first).
+    Restore {
+        /// A file made by `meizhen backup`.
+        file: PathBuf,
+        /// Replace an existing database (it is kept beside as *.before-restore).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "MEIZHEN_ADDR")]
+    pub addr: Option<String>,
+    /// Load the demo data before serving.
+    #[arg(long)]
+    pub demo: bool,
+    /// Password for every demo account (default: a random one, printed).
+    #[arg(long, env = "MEIZHEN_DEMO_PASSWORD")]
+    pub demo_password: Option<String>,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long, env = "MEIZHEN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Trust X-Forwarded-For for the client address (only behind your own proxy).
+    #[arg(long, env = "MEIZHEN_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Password for every demo account (default: a random one, printed).
+    #[arg(long, env = "MEIZHEN_DEMO_PASSWORD")]
+    pub password: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegionsCommand {
+    /// (Re)load Zhejiang's divisions shipped with the program.
+    Load,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// province_office, city_office, county_office, town_staff, inspector, grid_worker, expert, leader, admin
+        #[arg(long)]
+        role: String,
+        /// Region code (2, 4, 6 or 9 digits).
+        #[arg(long)]
+        region: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from standard input; otherwise a one-time password is printed.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a password (the user must change it at next login unless --permanent).
+    Password {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        permanent: bool,
+    },
+    /// List accounts (optionally under a region).
+    List {
+        #[arg(long, default_value = "33")]
+        region: String,
+    },
+}

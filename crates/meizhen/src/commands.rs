@@ -1,0 +1,310 @@
+//! The subcommands.
+
+use crate::cli::{Command, RegionsCommand, ServeArgs, UserCommand};
+use crate::config::Config;
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use meizhen_service::users::{UserFilter, UserInput};
+use meizhen_service::{Db, ServiceConfig, Services};
+use std::io::Read;
+use std::net::SocketAddr;
+
+pub async fn run(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Restore { file, force } => return restore(&config, &file, force).await,
+        Command::Backup { file } if !config.is_sqlite() => return pg_dump(&config, &file),
+        _ => {}
+    }
+    let services = open(&config).await?;
+    let result = match command {
+        Command::Serve(args) => serve(&services, &config, args).await,
+        Command::Demo(args) => {
+            bootstrap(&services).await?;
+            demo(&services, args.password.as_deref()).await
+        }
+        Command::Regions(RegionsCommand::Load) => {
+            let bar = progress("导入行政区划");
+            let report = services
+                .load_regions(&|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
+            println!(
+                "已导入行政区划 {} 条（新增 {} 条）",
+                report.total, report.inserted
+            );
+            Ok(())
+        }
+        Command::User(cmd) => {
+            bootstrap(&services).await?;
+            user(&services, cmd).await
+        }
+        Command::Migrate => {
+            let v = services.db().schema_version().await?;
+            println!("数据库结构版本：{v}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!("目标文件 {} 已存在", file.display());
+            }
+            services.db().backup_sqlite(&file).await?;
+            println!("已备份到 {}", file.display());
+            Ok(())
+        }
+        Command::Restore { .. } => Ok(()),
+    };
+    services.db().close().await;
+    result
+}
+
+/// Connects and migrates; creates the data folder for SQLite.
+async fn open(config: &Config) -> Result<Services> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| "无法连接数据库".to_string())?;
+    db.migrate().await?;
+    Ok(Services::new(
+        db,
+        ServiceConfig {
+            session_idle_secs: config.session_idle_secs,
+            session_absolute_secs: config.session_absolute_secs,
+            ..ServiceConfig::default()
+        },
+    ))
+}
+
+fn progress(msg: &'static str) -> ProgressBar {
+    // indicatif draws only on a terminal: scripts and logs stay quiet.
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(msg);
+    bar
+}
+
+/// First start: regions and the administrator's one-time password.
+async fn bootstrap(services: &Services) -> Result<()> {
+    let bar = progress("首次启动：导入行政区划");
+    let b = services
+        .bootstrap(&|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    if let Some(r) = b.regions {
+        println!("已导入浙江省行政区划 {} 条", r.total);
+    }
+    if let Some(p) = b.admin_password {
+        println!("已创建系统管理员 admin，一次性密码（只显示这一次，首次登录须修改）：{p}");
+    }
+    Ok(())
+}
+
+async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
+    let r = services.demo(password).await?;
+    println!(
+        "演示数据：台州市 2020 年创建名单 样板创建 {} 个、达标创建 {} 个；网格 {} 个。",
+        r.enrolled_model, r.enrolled_standard, r.grids
+    );
+    println!("演示账号（密码相同）：");
+    for (u, role, region, _) in &r.accounts {
+        println!("  {u:<18} {role:<16} {region}");
+    }
+    if let Some((_, _, _, p)) = r.accounts.first() {
+        println!("演示账号密码：{p}");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("收到停止信号，正在关闭…");
+}
+
+async fn serve(services: &Services, config: &Config, args: ServeArgs) -> Result<()> {
+    bootstrap(services).await?;
+    if args.demo {
+        demo(services, args.demo_password.as_deref()).await?;
+    }
+    let app = meizhen_web::router(
+        services.clone(),
+        meizhen_web::WebConfig {
+            secure_cookies: config.secure_cookies,
+            trust_forwarded_for: config.trust_forwarded_for,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .with_context(|| format!("无法监听 {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    println!("美镇已启动：http://{addr}/  （Ctrl+C 停止）");
+    tracing::info!(%addr, database = ?services.db().engine(), "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+fn read_stdin_password() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    if p.is_empty() {
+        bail!("标准输入中没有密码");
+    }
+    Ok(p)
+}
+
+async fn user(services: &Services, cmd: UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            region,
+            display_name,
+            department,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                Some(read_stdin_password()?)
+            } else {
+                None
+            };
+            let issued = services
+                .create_user_as_system(&UserInput {
+                    username,
+                    display_name,
+                    role,
+                    region,
+                    department,
+                    password,
+                })
+                .await?;
+            println!(
+                "已创建用户 {}（{}，区划 {}）",
+                issued.user.username, issued.user.role, issued.user.region_code
+            );
+            if let Some(p) = issued.one_time_password {
+                println!("一次性密码（首次登录须修改）：{p}");
+            }
+        }
+        UserCommand::Password {
+            username,
+            password_stdin,
+            permanent,
+        } => {
+            if !password_stdin {
+                bail!("请用 --password-stdin 从标准输入提供密码");
+            }
+            let p = read_stdin_password()?;
+            services
+                .set_password_as_system(&username, &p, !permanent)
+                .await?;
+            println!("已设置用户 {username} 的密码");
+        }
+        UserCommand::List { region } => {
+            let page = services
+                .users_as_system(&region, &UserFilter::default())
+                .await?;
+            for u in page {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role,
+                    u.region_code,
+                    u.display_name,
+                    if u.disabled { "停用" } else { "正常" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL backups are pg_dump's job; we call it with the configured URL.
+fn pg_dump(config: &Config, file: &std::path::Path) -> Result<()> {
+    if file.exists() {
+        bail!("目标文件 {} 已存在", file.display());
+    }
+    let status = std::process::Command::new("pg_dump")
+        .arg("--format=custom")
+        .arg("--file")
+        .arg(file)
+        .arg(&config.database_url)
+        .status()
+        .context("无法运行 pg_dump（请安装 PostgreSQL 客户端）")?;
+    if !status.success() {
+        bail!("pg_dump 失败：{status}");
+    }
+    println!(
+        "已用 pg_dump 备份到 {}（用 pg_restore 恢复）",
+        file.display()
+    );
+    Ok(())
+}
+
+/// Restores an SQLite backup into the data folder after checking it is one of ours.
+async fn restore(config: &Config, file: &std::path::Path, force: bool) -> Result<()> {
+    if !config.is_sqlite() {
+        bail!("PostgreSQL 请用 pg_restore 恢复：pg_restore --clean --dbname URL FILE");
+    }
+    if !file.is_file() {
+        bail!("备份文件 {} 不存在", file.display());
+    }
+    // Check the backup opens and carries a schema this program knows.
+    let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
+        .await
+        .context("备份文件无法打开")?;
+    let version = probe
+        .schema_version()
+        .await
+        .context("备份文件不是美镇数据库")?;
+    probe.close().await;
+    if version == 0 || version > meizhen_storage::KNOWN_SCHEMA_VERSION {
+        bail!("备份文件的数据库结构版本为 {version}，本程序不能使用");
+    }
+    let target = config.data_dir.join("meizhen.sqlite3");
+    std::fs::create_dir_all(&config.data_dir)?;
+    if target.exists() {
+        if !force {
+            bail!(
+                "{} 已存在。请先停止服务，再加 --force 覆盖（原文件保留为 .before-restore）",
+                target.display()
+            );
+        }
+        std::fs::rename(&target, target.with_extension("sqlite3.before-restore"))?;
+    }
+    for ext in ["sqlite3-wal", "sqlite3-shm"] {
+        let _ = std::fs::remove_file(target.with_extension(ext));
+    }
+    std::fs::copy(file, &target)?;
+    println!("已从 {} 恢复到 {}", file.display(), target.display());
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The JSON API under `/api/v1`. Each route is registered together with its
+//! OpenAPI description, so the document cannot drift from the router.
+
+mod audit;
+pub mod openapi;
+mod regions;
+mod session;
+mod tokens;
+mod users;
+
+use crate::AppState;
+use axum::handler::Handler;
+use axum::routing::{delete, get, patch, post, put};
+use axum::Router;
+use openapi::{Doc, Op};
+
+/// Builds the router and the OpenAPI document side by side.
+pub struct Api {
+    router: Router<AppState>,
+    pub doc: Doc,
+}
+
+macro_rules! verb {
+    ($name:ident, $method:literal) => {
+        pub fn $name<H, T>(mut self, path: &'static str, handler: H, op: Op) -> Self
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.router = self.router.route(path, $name(handler));
+            self.doc.add($method, path, op);
+            self
+        }
+    };
+}
+
+impl Api {
+    fn new() -> Self {
+        Api {
+            router: Router::new(),
+            doc: Doc::default(),
+        }
+    }
+    verb!(get, "get");
+    verb!(post, "post");
+    verb!(put, "put");
+    verb!(patch, "patch");
+    verb!(delete, "delete");
+}
+
+/// Every API route with its documentation.
+pub fn api() -> Api {
+    let api = Api::new();
+    let api = session::routes(api);
+    let api = tokens::routes(api);
+    let api = regions::routes(api);
+    let api = users::routes(api);
+    audit::routes(api)
+}
+
+pub fn router() -> Router<AppState> {
+    let api = api();
+    let doc = std::sync::Arc::new(api.doc.to_json());
+    api.router.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json((*doc).clone()) }
+        }),
+    )
+}
+
+/// The OpenAPI document (also rendered by the `/api-docs` page).
+pub fn openapi_json() -> serde_json::Value {
+    api().doc.to_json()
+}

@@ -1,0 +1,205 @@
+//! A small OpenAPI 3.1 writer. Operations are added by `Api` as routes are
+//! registered; schemas are described here once.
+
+use serde_json::{json, Map, Value};
+
+#[derive(Clone)]
+pub struct Op {
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    pub query: &'static [(&'static str, &'static str, &'static str)],
+    pub body: Option<&'static str>,
+    pub response: Option<&'static str>,
+    pub status: u16,
+    pub public: bool,
+}
+
+impl Op {
+    pub const fn new(tag: &'static str, summary: &'static str) -> Op {
+        Op {
+            tag,
+            summary,
+            description: "",
+            query: &[],
+            body: None,
+            response: None,
+            status: 200,
+            public: false,
+        }
+    }
+    pub const fn desc(mut self, d: &'static str) -> Op {
+        self.description = d;
+        self
+    }
+    /// (name, type, description)
+    pub const fn query(mut self, q: &'static [(&'static str, &'static str, &'static str)]) -> Op {
+        self.query = q;
+        self
+    }
+    pub const fn body(mut self, schema: &'static str) -> Op {
+        self.body = Some(schema);
+        self
+    }
+    pub const fn returns(mut self, schema: &'static str) -> Op {
+        self.response = Some(schema);
+        self
+    }
+    pub const fn status(mut self, s: u16) -> Op {
+        self.status = s;
+        self
+    }
+    pub const fn public(mut self) -> Op {
+        self.public = true;
+        self
+    }
+}
+
+/// One documented operation, kept in registration order for the docs page.
+#[derive(Clone)]
+pub struct Entry {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub op: Op,
+}
+
+#[derive(Default)]
+pub struct Doc {
+    pub entries: Vec<Entry>,
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn path_params(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Doc {
+    pub fn add(&mut self, method: &'static str, path: &'static str, op: Op) {
+        self.entries.push(Entry { method, path, op });
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut paths = Map::new();
+        for e in &self.entries {
+            let mut params: Vec<Value> = path_params(e.path)
+                .into_iter()
+                .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": if p == "id" || p == "year" {"integer"} else {"string"}}}))
+                .collect();
+            params.extend(e.op.query.iter().map(|(n, t, d)| {
+                json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": t}})
+            }));
+            let mut responses = Map::new();
+            let ok = match e.op.response {
+                Some(s) => {
+                    json!({"description": "成功", "content": {"application/json": {"schema": schema_ref(s)}}})
+                }
+                None => json!({"description": "成功（无内容）"}),
+            };
+            responses.insert(e.op.status.to_string(), ok);
+            let err = json!({"description": "错误", "content": {"application/json": {"schema": schema_ref("Error")}}});
+            for code in ["400", "401", "403", "404", "409", "422", "429"] {
+                responses.insert(code.into(), err.clone());
+            }
+            let mut op = json!({
+                "tags": [e.op.tag],
+                "summary": e.op.summary,
+                "operationId": format!("{}_{}", e.method, e.path.trim_start_matches('/').replace(['/', '{', '}', '-'], "_")),
+                "parameters": params,
+                "responses": responses,
+            });
+            if !e.op.description.is_empty() {
+                op["description"] = json!(e.op.description);
+            }
+            if let Some(b) = e.op.body {
+                op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema_ref(b)}}});
+            }
+            if e.op.public {
+                op["security"] = json!([]);
+            }
+            let key = format!("/api/v1{}", e.path);
+            let item = paths.entry(key).or_insert_with(|| json!({}));
+            item[e.method] = op;
+        }
+        json!({
+            "openapi": "3.1.0",
+            "info": {
+                "title": "美镇 meizhen API",
+                "version": "1",
+                "description": "美丽城镇建设管理平台接口。认证：浏览器会话（Cookie，写操作须带 X-CSRF-Token 请求头，值由 GET /api/v1/session 返回）或 API 令牌（Authorization: Bearer mzt_…）。所有数据按调用者所属区划自动限定范围。错误统一为 {\"error\": {\"code\", \"message\", \"field\"?}}，message 为中文。"
+            },
+            "servers": [{"url": "/"}],
+            "security": [{"bearer": []}, {"cookie": []}],
+            "paths": paths,
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "cookie": {"type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE}
+                },
+                "schemas": schemas()
+            }
+        })
+    }
+}
+
+fn obj(props: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn page_of(item: &str) -> Value {
+    obj(
+        json!({"items": {"type": "array", "items": schema_ref(item)}, "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}),
+        &["items", "total", "page", "per_page"],
+    )
+}
+
+fn schemas() -> Value {
+    let s = json!({"type": "string"});
+    let ns = json!({"type": ["string", "null"]});
+    let i = json!({"type": "integer"});
+    let ni = json!({"type": ["integer", "null"]});
+    let b = json!({"type": "boolean"});
+    json!({
+        "Error": obj(json!({"error": obj(json!({"code": s, "message": s, "field": s}), &["code", "message"])}), &["error"]),
+        "Login": obj(json!({"username": s, "password": s}), &["username", "password"]),
+        "Session": obj(json!({"user": schema_ref("User"), "csrf_token": ns}), &["user"]),
+        "PasswordChange": obj(json!({"current_password": s, "new_password": s}), &["current_password", "new_password"]),
+        "User": obj(json!({"id": i, "username": s, "display_name": s, "role": {"type": "string", "enum": meizhen_domain::Role::ALL.map(|r| r.id())}, "region_code": s, "department": ns, "must_change_password": b, "disabled": b, "created_at": i, "updated_at": i}), &["id", "username", "role", "region_code"]),
+        "UserListItem": obj(json!({"id": i, "username": s, "display_name": s, "role": s, "region_code": s, "region_name": s, "department": ns, "must_change_password": b, "disabled": b, "created_at": i}), &["id", "username", "role", "region_code"]),
+        "UserPage": page_of("UserListItem"),
+        "UserInput": obj(json!({"username": s, "display_name": s, "role": s, "region": s, "department": ns, "password": ns}), &["username", "role", "region"]),
+        "UserChanges": obj(json!({"display_name": s, "role": s, "region": s, "department": ns, "disabled": b}), &[]),
+        "IssuedUser": obj(json!({"user": schema_ref("User"), "one_time_password": ns}), &["user"]),
+        "TokenName": obj(json!({"name": s}), &[]),
+        "Token": obj(json!({"id": i, "user_id": i, "name": s, "created_at": i, "last_used_at": ni, "revoked_at": ni}), &["id", "name"]),
+        "TokenList": {"type": "array", "items": schema_ref("Token")},
+        "TokenCreated": obj(json!({"token": s, "info": schema_ref("Token")}), &["token", "info"]),
+        "RegionSummary": obj(json!({"code": s, "name": s, "level": s, "parent_code": ns, "town_type": ns}), &["code", "name", "level"]),
+        "RegionPage": page_of("RegionSummary"),
+        "RegionChild": obj(json!({"code": s, "name": s, "level": s, "town_type": ns, "towns": i, "villages": i, "users": i, "grids": i}), &["code", "name", "level"]),
+        "Totals": obj(json!({"cities": i, "counties": i, "towns": i, "villages": i, "users": i, "grids": i}), &[]),
+        "Region": obj(json!({
+            "code": s, "name": s, "level": {"type": "string", "enum": ["province", "city", "county", "town", "village"]},
+            "parent": ns, "town_type": ns,
+            "children": {"type": "array", "items": schema_ref("RegionChild")},
+            "totals": schema_ref("Totals"),
+            "breadcrumb": {"type": "array", "items": obj(json!({"code": s, "name": s}), &["code", "name"])},
+            "enrollments": {"type": "array", "items": schema_ref("Enrollment")},
+            "grids": {"type": "array", "items": schema_ref("Grid")}
+        }), &["code", "name", "level", "parent", "children"]),
+        "TownType": obj(json!({"town_type": ns}), &["town_type"]),
+        "Enrollment": obj(json!({"town_code": s, "year": i, "kind": {"type": "string", "enum": ["model", "standard"]}}), &["town_code", "year", "kind"]),
+        "EnrollmentList": {"type": "array", "items": schema_ref("Enrollment")},
+        "EnrollmentInput": obj(json!({"kind": {"type": "string", "description": "model（样板创建）、standard（达标创建）或 none（未列入）"}}), &["kind"]),
+        "Grid": obj(json!({"id": i, "town_code": s, "village_code": ns, "name": s, "description": s, "created_at": i}), &["id", "town_code", "name"]),
+        "GridList": {"type": "array", "items": schema_ref("Grid")},
+        "GridInput": obj(json!({"name": s, "village": ns, "description": s}), &["name"]),
+        "AuditEntry": obj(json!({"id": i, "at": i, "actor_id": ni, "actor_name": s, "action": s, "entity": s, "entity_id": s, "region_code": s, "summary": s, "changes": {"type": "string", "description": "JSON：{字段: [修改前, 修改后]}"}, "address": ns}), &["id", "at", "action", "entity"]),
+        "AuditPage": page_of("AuditEntry")
+    })
+}

@@ -1,0 +1,3 @@
+pub mod auth;
+pub mod csrf;
+pub mod security_headers;
