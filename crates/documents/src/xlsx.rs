@@ -69,6 +69,9 @@ const SHEET_NAME_MAX_UNITS: usize = 31;
 const HEADER_FILL: u32 = 0xD9E1F2;
 const TITLE_ROW_HEIGHT: f64 = 30.0;
 const SUBTITLE_ROW_HEIGHT: f64 = 20.0;
+/// Data and 合计 rows: a little taller than Excel's 15 pt so 宋体 does not
+/// touch the borders.
+const DATA_ROW_HEIGHT: f64 = 18.0;
 /// Above this total width (in characters) the page is printed landscape.
 const LANDSCAPE_FROM_WIDTH: f64 = 100.0;
 const A4_PAPER: u8 = 9;
@@ -560,6 +563,7 @@ fn write_preamble(
     styles: &Styles,
 ) -> Result<(), DocumentError> {
     let last = last_col(columns.len());
+    worksheet.set_default_row_height(DATA_ROW_HEIGHT);
     for (index, column) in columns.iter().enumerate() {
         worksheet.set_column_width(col_num(index), column.width)?;
     }

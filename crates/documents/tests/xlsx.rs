@@ -247,6 +247,7 @@ fn sheet_setup_and_styles() -> TestResult {
     // Title, subtitle and the wrapped two-line header get taller rows.
     assert!(sheet.contains(r#"<row r="1" spans="1:5" ht="30" customHeight="1">"#));
     assert!(sheet.contains(r#"<row r="3" spans="1:5" ht="37" customHeight="1">"#));
+    assert!(sheet.contains(r#"<row r="4" spans="1:5" ht="18" customHeight="1">"#));
 
     // Fonts: 宋体 with the GB2312 charset fallback hint.
     assert!(styles.contains(r#"<name val="宋体"/><family val="3"/><charset val="134"/>"#));

@@ -194,7 +194,7 @@ impl Services {
             }
             // About a fifth attempt 省级样板 in 2020, the rest 基本达标.
             let kind =
-                if mix(&t.code, 2) % 5 == 0 || DEMO_GRID_TOWNS[..3].contains(&t.code.as_str()) {
+                if mix(&t.code, 2).is_multiple_of(5) || DEMO_GRID_TOWNS[..3].contains(&t.code.as_str()) {
                     model += 1;
                     Enrollment::Model
                 } else {

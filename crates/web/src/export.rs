@@ -144,7 +144,8 @@ pub async fn audit_xlsx(
                 Cell::Text(e.entity_id.clone()),
                 Cell::Text(e.summary.clone()),
                 Cell::Text(e.region_code.clone()),
-                Cell::Text(e.changes.clone()),
+                // A cell holds at most 32,767 characters; long diffs are cut.
+                Cell::Text(e.changes.chars().take(2000).collect()),
             ]
         })
         .collect();

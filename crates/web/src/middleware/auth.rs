@@ -132,7 +132,8 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         // Logging in opens a new session and needs no token (the origin check
         // above still guards it).
         let path = req.uri().path();
-        let is_login = path == "/login" || path == "/api/v1/session";
+        let is_login =
+            req.method() == Method::POST && (path == "/login" || path == "/api/v1/session");
         if let (false, Some(Auth::Session { csrf_token, .. })) = (is_login, &auth) {
             let expected = csrf_token.clone();
             req = match csrf::token_check(req, &expected).await {
