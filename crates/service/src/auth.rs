@@ -316,6 +316,17 @@ impl Services {
         Ok(())
     }
 
+    /// Housekeeping: removes expired sessions and login failures older than the
+    /// throttling window. The server runs it periodically.
+    pub async fn purge_expired(&self) -> Result<(u64, u64)> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let s = sessions::purge_expired(&mut tx, now).await?;
+        let f = throttle::purge_before(&mut tx, now - WINDOW_SECS * 1000).await?;
+        tx.commit().await?;
+        Ok((s, f))
+    }
+
     pub(crate) async fn hash(&self, password: &str) -> String {
         let cfg = self.config().clone();
         let pw = password.to_owned();
