@@ -246,7 +246,7 @@ pub async fn children(
         .collect())
 }
 
-/// Totals below (and including) a region: regions per level, users, grids.
+/// Totals of a region: regions strictly below it per level; users and grids at or below it.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Totals {
     pub cities: i64,
@@ -263,8 +263,11 @@ pub async fn totals(tx: &mut Tx, scope: &RegionScope, code: &RegionCode) -> Resu
         level: String,
         n: i64,
     }
+    // Strictly below: a county's page counts its towns and villages, not itself.
     let mut q = Sql::new("SELECT level, COUNT(*) AS n FROM regions WHERE code LIKE ");
-    q.bind(Arg::Text(format!("{}%", code.as_str())));
+    q.bind(Arg::Text(format!("{}%", code.as_str())))
+        .push(" AND code <> ")
+        .bind(Arg::Text(code.to_string()));
     scope_filter(&mut q, "code", scope);
     q.push(" GROUP BY level");
     let levels: Vec<L> = fetch_all(tx, &q).await?;

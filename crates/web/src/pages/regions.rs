@@ -72,6 +72,7 @@ struct RegionPage {
     totals: Totals,
     children: Vec<ChildView>,
     child_level: &'static str,
+    children_are_towns: bool,
     grids: Vec<GridView>,
     enrollments: Vec<EnrollView>,
     can_edit_town: bool,
@@ -148,6 +149,7 @@ pub async fn region_page(
             })
             .collect(),
         child_level,
+        children_are_towns: view.children.first().is_some_and(|c| c.level == "town"),
         grids: view
             .grids
             .iter()
