@@ -168,3 +168,63 @@ pub async fn audit_xlsx(
     let bytes = table_to_xlsx("操作日志", &table).map_err(doc_error)?;
     Ok(xlsx(bytes, "操作日志.xlsx"))
 }
+
+/// The children of a region with their counts, as the drill-down page shows them.
+pub async fn region_xlsx(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+) -> Result<Response, ServiceError> {
+    let v = state.services.region(actor, code).await?;
+    let child_level = v
+        .children
+        .first()
+        .map(|c| crate::view::level_label(&c.level))
+        .unwrap_or("下级区划");
+    let sum = |f: fn(&meizhen_service::regions::ChildSummary) -> i64| {
+        v.children.iter().map(f).sum::<i64>()
+    };
+    let rows = v
+        .children
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.name.clone()),
+                Cell::Text(c.code.clone()),
+                Cell::Text(c.town_type.clone().unwrap_or_default()),
+                Cell::Int(c.towns),
+                Cell::Int(c.villages),
+                Cell::Int(c.grids),
+                Cell::Int(c.users),
+            ]
+        })
+        .collect();
+    let table = Table {
+        title: format!("{}下辖{}统计表", v.region.name, child_level),
+        subtitle: Some(subtitle(actor)),
+        columns: vec![
+            col("名称", 20.0, ColumnKind::Text),
+            col("区划代码", 14.0, ColumnKind::Text),
+            col("创建类型", 14.0, ColumnKind::Text),
+            col("乡镇(街道)数", 12.0, ColumnKind::Integer),
+            col("村(社区)数", 12.0, ColumnKind::Integer),
+            col("网格数", 10.0, ColumnKind::Integer),
+            col("用户数", 10.0, ColumnKind::Integer),
+        ],
+        rows,
+        total_row: Some(vec![
+            Cell::Text("合计".into()),
+            Cell::Text(format!("{} 个", v.children.len())),
+            Cell::Empty,
+            Cell::Int(sum(|c| c.towns)),
+            Cell::Int(sum(|c| c.villages)),
+            Cell::Int(sum(|c| c.grids)),
+            Cell::Int(sum(|c| c.users)),
+        ]),
+    };
+    let bytes = table_to_xlsx(&v.region.name, &table).map_err(doc_error)?;
+    Ok(xlsx(
+        bytes,
+        &format!("{}下辖{}.xlsx", v.region.name, child_level),
+    ))
+}

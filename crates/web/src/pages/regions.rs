@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/regions", get(search))
         .route("/regions/{code}", get(show))
+        .route("/regions/{code}/export.xlsx", get(export))
         .route("/regions/{code}/town-type", post(set_type))
         .route("/regions/{code}/enrollment", post(set_enrollment))
         .route("/regions/{code}/grids", post(add_grid))
@@ -196,6 +197,13 @@ async fn show(
 ) -> Response {
     let flash = done_message(q.done.as_deref());
     region_page(&state, &u, &code, RegionPageKind::Region, flash, None).await
+}
+
+async fn export(State(state): State<AppState>, u: PageUser, Path(code): Path<String>) -> Response {
+    match crate::export::region_xlsx(&state, &u.actor, &code).await {
+        Ok(r) => r,
+        Err(e) => PageError(e).into_response(),
+    }
 }
 
 async fn after_write(

@@ -72,6 +72,30 @@ async fn pages_render_with_live_counts_and_headers() {
         assert!(html.contains("修改创建类型"), "county may edit its towns");
         // The drill-down links lead down the hierarchy only.
         assert!(html.contains("href=\"/regions/331024103001\""));
+        // The county's export carries the same figures and a 合计 that adds up.
+        let x = c.get("/regions/331024/export.xlsx").await;
+        assert_eq!(x.status, StatusCode::OK);
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(x.body.clone()))
+            .expect("xlsx");
+        let sheet = calamine::Reader::sheet_names(&wb)
+            .first()
+            .cloned()
+            .expect("sheet");
+        let range = calamine::Reader::worksheet_range(&mut wb, &sheet).expect("range");
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        let total = rows
+            .iter()
+            .find(|r| r.first().is_some_and(|c| c == "合计"))
+            .expect("合计 row");
+        assert_eq!(total[4], villages.to_string(), "village total");
+        let baita = rows
+            .iter()
+            .find(|r| r.first().is_some_and(|c| c == "白塔镇"))
+            .expect("白塔镇 row");
+        assert_eq!(baita[4], baita_villages.to_string());
         // Static assets are served from the binary with long caching.
         let css = c.get("/assets/app.css").await;
         assert_eq!(css.status, StatusCode::OK);

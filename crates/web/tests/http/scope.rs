@@ -104,6 +104,17 @@ async fn county_user_sees_nothing_of_another_county() {
         assert_eq!(export.status, StatusCode::OK);
         let text = xlsx_text(&export.body);
         assert!(text.contains("xj.baita") && !text.contains("yh."), "{text}");
+        // Region exports: another county's is refused, a wider one is too.
+        assert_eq!(
+            xj.get("/regions/331083/export.xlsx").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            xj.get("/regions/3310/export.xlsx").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let text = xlsx_text(&xj.get("/regions/331024/export.xlsx").await.body);
+        assert!(text.contains("白塔镇") && !text.contains("玉环") && !text.contains("楚门"));
         // Grids.
         assert_eq!(
             xj.get("/api/v1/regions/331083102/grids").await.status,
