@@ -224,3 +224,19 @@ impl Tx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constant must follow the migration folders, which must agree.
+    #[test]
+    fn known_version_is_the_newest_migration() {
+        let newest = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).max().unwrap_or(0);
+        assert_eq!(newest(&SQLITE_MIGRATIONS), KNOWN_SCHEMA_VERSION);
+        assert_eq!(newest(&POSTGRES_MIGRATIONS), KNOWN_SCHEMA_VERSION);
+        let versions =
+            |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+    }
+}
