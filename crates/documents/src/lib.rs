@@ -32,8 +32,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod ledger;
 mod xlsx;
 
+pub use ledger::{
+    read_project_ledger, read_project_ledgers, Field, LedgerError, LedgerRow, LedgerSheet,
+    MoneyUnit, RawValue, SkipReason,
+};
 pub use xlsx::{
     sanitize_sheet_name, table_to_xlsx, write_large_table, XlsxStreamWriter, EXCEL_MAX_ROWS,
     FONT_NAME,

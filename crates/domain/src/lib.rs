@@ -5,16 +5,22 @@
 
 pub mod audit;
 pub mod error;
+pub mod money;
 pub mod page;
 pub mod password;
+pub mod project;
+pub mod ranking;
+pub mod rates;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod text;
 pub mod throttle;
 pub mod time;
 pub mod town;
 
 pub use error::ValidationError;
+pub use money::{Fen, MoneyUnit};
 pub use region::{Level, RegionCode};
 pub use role::Role;
 pub use scope::RegionScope;

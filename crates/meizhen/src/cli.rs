@@ -42,6 +42,9 @@ pub enum Command {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Generate test data (load tests, benchmarks): never on a production database.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
     /// Apply database migrations and print the schema version.
     Migrate,
     /// Make a consistent copy of the embedded database while it is in use.
@@ -89,6 +92,22 @@ pub struct DemoArgs {
 pub enum RegionsCommand {
     /// (Re)load Zhejiang's divisions shipped with the program.
     Load,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// Province scale: ~4,600 users over all 1,387 towns, ~30,000 grids,
+    /// 2020–2022 creation lists and 200,000 audit entries. Deterministic from the seed.
+    Province {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Password for every generated account (default: a random one, printed).
+        #[arg(long, env = "MEIZHEN_GENERATE_PASSWORD")]
+        password: Option<String>,
+        /// Number of audit entries.
+        #[arg(long, default_value_t = meizhen_service::generate::DEFAULT_AUDIT_ENTRIES)]
+        audit_entries: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,6 @@
 //! The subcommands.
 
-use crate::cli::{Command, RegionsCommand, ServeArgs, UserCommand};
+use crate::cli::{Command, GenerateCommand, RegionsCommand, ServeArgs, UserCommand};
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -40,6 +40,10 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
         Command::User(cmd) => {
             bootstrap(&services).await?;
             user(&services, cmd).await
+        }
+        Command::Generate(cmd) => {
+            bootstrap(&services).await?;
+            generate(&services, cmd).await
         }
         Command::Migrate => {
             let v = services.db().schema_version().await?;
@@ -125,24 +129,70 @@ async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+async fn generate(services: &Services, cmd: GenerateCommand) -> Result<()> {
+    match cmd {
+        GenerateCommand::Province {
+            seed,
+            password,
+            audit_entries,
+        } => {
+            let (password, show) = match password {
+                Some(p) => (p, false),
+                None => (meizhen_service::generate::random_password(), true),
+            };
+            let opts = meizhen_service::generate::ProvinceOptions {
+                seed,
+                password: password.clone(),
+                audit_entries,
+            };
+            let bar = progress("生成全省数据");
+            let r = services
+                .generate_province(&opts, &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await;
+            bar.finish_and_clear();
+            let r = r?;
+            println!(
+                "已生成全省数据（种子 {seed}）：乡镇 {} 个、村(社区) {} 个；用户 {} 个、网格 {} 个、创建类型 {} 个、创建名单 {} 条、操作日志 {} 条。",
+                r.towns, r.villages, r.users, r.grids, r.town_types, r.enrollments, r.audit_entries
+            );
+            println!(
+                "生成的账号以 g. 开头，例如 {}",
+                meizhen_service::generate::FIRST_USERNAME
+            );
+            if show {
+                println!("生成账号密码（相同）：{password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Registers for Ctrl+C and SIGTERM right away, so that a signal arriving just
+/// after the "started" line is already handled; the future waits for one.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+    let wait = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("无法注册 SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("无法注册 SIGTERM")?;
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
         }
     };
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("收到停止信号，正在关闭…");
+    let wait = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async move {
+        wait.await;
+        tracing::info!("收到停止信号，正在关闭…");
+    })
 }
 
 async fn serve(services: &Services, config: &Config, args: ServeArgs) -> Result<()> {
@@ -150,6 +200,17 @@ async fn serve(services: &Services, config: &Config, args: ServeArgs) -> Result<
     if args.demo {
         demo(services, args.demo_password.as_deref()).await?;
     }
+    // Housekeeping every ten minutes: expired sessions, old login failures.
+    let housekeeping = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = housekeeping.purge_expired().await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
     let app = meizhen_web::router(
         services.clone(),
         meizhen_web::WebConfig {
@@ -161,13 +222,14 @@ async fn serve(services: &Services, config: &Config, args: ServeArgs) -> Result<
         .await
         .with_context(|| format!("无法监听 {}", config.addr))?;
     let addr = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     println!("美镇已启动：http://{addr}/  （Ctrl+C 停止）");
     tracing::info!(%addr, database = ?services.db().engine(), "serving");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     Ok(())
 }
@@ -271,6 +333,10 @@ fn pg_dump(config: &Config, file: &std::path::Path) -> Result<()> {
 }
 
 /// Restores an SQLite backup into the data folder after checking it is one of ours.
+///
+/// The backup is copied beside the database first and checked there: the
+/// backup file itself is never opened for writing (opening sets WAL mode), and
+/// an existing database is replaced only once the copy is known to be good.
 async fn restore(config: &Config, file: &std::path::Path, force: bool) -> Result<()> {
     if !config.is_sqlite() {
         bail!("PostgreSQL 请用 pg_restore 恢复：pg_restore --clean --dbname URL FILE");
@@ -278,33 +344,63 @@ async fn restore(config: &Config, file: &std::path::Path, force: bool) -> Result
     if !file.is_file() {
         bail!("备份文件 {} 不存在", file.display());
     }
-    // Check the backup opens and carries a schema this program knows.
-    let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
+    let target = config.data_dir.join("meizhen.sqlite3");
+    if target.exists() && !force {
+        bail!(
+            "{} 已存在。请先停止服务，再加 --force 覆盖（原文件保留为 .before-restore）",
+            target.display()
+        );
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
+    let staging = target.with_extension("sqlite3.restoring");
+    remove_sqlite_files(&staging);
+    std::fs::copy(file, &staging)
+        .with_context(|| format!("无法复制备份文件到 {}", staging.display()))?;
+    if let Err(e) = check_backup(&staging).await {
+        remove_sqlite_files(&staging);
+        return Err(e);
+    }
+    if target.exists() {
+        // Keep the old database, with its WAL if one was left behind.
+        let kept = target.with_extension("sqlite3.before-restore");
+        remove_sqlite_files(&kept);
+        for suffix in ["", "-wal"] {
+            let from = sqlite_file(&target, suffix);
+            if from.exists() {
+                std::fs::rename(&from, sqlite_file(&kept, suffix))?;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(sqlite_file(&target, "-shm"));
+    std::fs::rename(&staging, &target)?;
+    println!("已从 {} 恢复到 {}", file.display(), target.display());
+    Ok(())
+}
+
+/// Checks that a copied backup opens and carries a schema this program knows.
+async fn check_backup(path: &std::path::Path) -> Result<()> {
+    let probe = Db::connect(&format!("sqlite://{}", path.display()))
         .await
         .context("备份文件无法打开")?;
-    let version = probe
-        .schema_version()
-        .await
-        .context("备份文件不是美镇数据库")?;
+    let version = probe.schema_version().await;
     probe.close().await;
+    let version = version.context("备份文件不是美镇数据库")?;
     if version == 0 || version > meizhen_storage::KNOWN_SCHEMA_VERSION {
         bail!("备份文件的数据库结构版本为 {version}，本程序不能使用");
     }
-    let target = config.data_dir.join("meizhen.sqlite3");
-    std::fs::create_dir_all(&config.data_dir)?;
-    if target.exists() {
-        if !force {
-            bail!(
-                "{} 已存在。请先停止服务，再加 --force 覆盖（原文件保留为 .before-restore）",
-                target.display()
-            );
-        }
-        std::fs::rename(&target, target.with_extension("sqlite3.before-restore"))?;
-    }
-    for ext in ["sqlite3-wal", "sqlite3-shm"] {
-        let _ = std::fs::remove_file(target.with_extension(ext));
-    }
-    std::fs::copy(file, &target)?;
-    println!("已从 {} 恢复到 {}", file.display(), target.display());
     Ok(())
+}
+
+/// `path` with `suffix` appended ("-wal", "-shm"), as SQLite names its side files.
+fn sqlite_file(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    s.into()
+}
+
+fn remove_sqlite_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(sqlite_file(path, suffix));
+    }
 }

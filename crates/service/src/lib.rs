@@ -12,8 +12,11 @@ pub mod audit;
 pub mod auth;
 mod crypto;
 pub mod demo;
+pub mod projects;
 mod error;
+pub mod generate;
 pub mod regions;
+pub mod stats;
 pub mod users;
 
 pub use actor::{Actor, RequestMeta};

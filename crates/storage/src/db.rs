@@ -10,7 +10,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The newest schema version this build knows (the highest migration number).
-pub const KNOWN_SCHEMA_VERSION: i64 = 1;
+pub const KNOWN_SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -196,6 +196,19 @@ impl Db {
         match self {
             Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
             Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
+    /// Brings the query planner up to date after a bulk load such as
+    /// `meizhen generate`, as autovacuum would some time later: `ANALYZE` on
+    /// SQLite, `VACUUM ANALYZE` on PostgreSQL (the vacuum marks pages
+    /// all-visible, without which PostgreSQL prices index-only scans as heap
+    /// reads and falls back to sequential scans for scoped counts).
+    pub async fn analyze(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::query("VACUUM ANALYZE").execute(p).await.map(|_| ())?,
         }
         Ok(())
     }

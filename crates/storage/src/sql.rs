@@ -8,6 +8,7 @@ pub enum Arg {
     Text(String),
     OptText(Option<String>),
     OptI64(Option<i64>),
+    OptI32(Option<i32>),
     Bool(bool),
 }
 
@@ -60,6 +61,7 @@ macro_rules! bind_args {
                 $crate::Arg::Text(v) => q.bind(v.clone()),
                 $crate::Arg::OptText(v) => q.bind(v.clone()),
                 $crate::Arg::OptI64(v) => q.bind(*v),
+                $crate::Arg::OptI32(v) => q.bind(*v),
                 $crate::Arg::Bool(v) => q.bind(*v),
             };
         }

@@ -228,3 +228,119 @@ pub async fn region_xlsx(
         &format!("{}下辖{}.xlsx", v.region.name, child_level),
     ))
 }
+
+fn rate_cell(r: Option<f64>) -> Cell {
+    r.map(Cell::Ratio).unwrap_or(Cell::Empty)
+}
+
+/// Projects matching the list filter, in the usual ledger layout with 小计
+/// per town is left to the import/export issue; here a flat ledger with 合计.
+pub async fn projects_xlsx(state: &AppState, actor: &Actor, f: &meizhen_service::projects::ProjectFilter, year: Option<i32>) -> Result<Response, ServiceError> {
+    let page = state.services.projects(actor, f, &PageRequest { page: 1, per_page: EXPORT_LIMIT }).await?;
+    let mut total = 0i64;
+    let mut planned = 0i64;
+    let rows = page
+        .items
+        .iter()
+        .map(|p| {
+            total += p.total_investment_fen;
+            planned += p.planned_investment_fen.unwrap_or(0);
+            vec![
+                Cell::Text(p.town_name.clone()),
+                Cell::Text(p.code.clone()),
+                Cell::Text(p.name.clone()),
+                Cell::Text(crate::pages::projects::pillar_label(&p.pillar).into()),
+                Cell::Text(if p.is_key { "是" } else { "" }.into()),
+                Cell::Text(crate::pages::projects::status_label(&p.status).into()),
+                Cell::Fen(p.total_investment_fen),
+                p.planned_investment_fen.map(Cell::Fen).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    let year_label = year.map(|y| format!("{y}年")).unwrap_or_default();
+    let table = Table {
+        title: format!("{year_label}美丽城镇建设项目表"),
+        subtitle: Some(subtitle(actor)),
+        columns: vec![
+            col("乡镇", 14.0, ColumnKind::Text),
+            col("项目编号", 14.0, ColumnKind::Text),
+            col("项目名称", 36.0, ColumnKind::Text),
+            col("五美类别", 10.0, ColumnKind::Text),
+            col("重点", 6.0, ColumnKind::Text),
+            col("状态", 8.0, ColumnKind::Text),
+            col("总投资（万元）", 14.0, ColumnKind::Money),
+            col(&format!("{year_label}计划投资（万元）"), 16.0, ColumnKind::Money),
+        ],
+        rows,
+        total_row: Some(vec![
+            Cell::Text("合计".into()),
+            Cell::Text(format!("{} 个", page.total)),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Fen(total),
+            Cell::Fen(planned),
+        ]),
+    };
+    let bytes = table_to_xlsx("项目库", &table).map_err(doc_error)?;
+    Ok(xlsx(bytes, "项目库.xlsx"))
+}
+
+/// The ranking of a region's children for a month (same figures as the page).
+pub async fn ranking_xlsx(state: &AppState, actor: &Actor, code: &str, month: meizhen_domain::project::YearMonth, by: meizhen_service::stats::RankBy) -> Result<Response, ServiceError> {
+    let lines = state.services.project_ranking(actor, code, month, by, meizhen_service::stats::Source::Live).await?;
+    let total = state.services.project_stats(actor, code, month, meizhen_service::stats::Source::Live).await?;
+    let view = state.services.region(actor, code).await?;
+    let rows = lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Int(i64::from(l.rank.unwrap_or(0))),
+                Cell::Text(l.name.clone()),
+                Cell::Int(l.stats.projects),
+                Cell::Int(l.stats.started),
+                Cell::Int(l.stats.completed),
+                rate_cell(l.stats.start_rate),
+                rate_cell(l.stats.completion_rate),
+                Cell::Fen(l.stats.planned_investment_fen),
+                Cell::Fen(l.stats.completed_investment_fen),
+                rate_cell(l.stats.investment_completion_rate),
+                Cell::Text(l.change_label.clone()),
+            ]
+        })
+        .collect();
+    let table = Table {
+        title: format!("{}美丽城镇建设项目进度排名（截至{}底）", view.region.name, month.label_zh()),
+        subtitle: Some(subtitle(actor)),
+        columns: vec![
+            col("名次", 6.0, ColumnKind::Integer),
+            col("区划", 14.0, ColumnKind::Text),
+            col("项目数", 8.0, ColumnKind::Integer),
+            col("已开工", 8.0, ColumnKind::Integer),
+            col("已完工", 8.0, ColumnKind::Integer),
+            col("开工率", 9.0, ColumnKind::Percent),
+            col("完工率", 9.0, ColumnKind::Percent),
+            col("年度计划投资（万元）", 16.0, ColumnKind::Money),
+            col("完成投资（万元）", 14.0, ColumnKind::Money),
+            col("投资完成率", 10.0, ColumnKind::Percent),
+            col("比上月", 8.0, ColumnKind::Text),
+        ],
+        rows,
+        total_row: Some(vec![
+            Cell::Empty,
+            Cell::Text("合计".into()),
+            Cell::Int(total.projects),
+            Cell::Int(total.started),
+            Cell::Int(total.completed),
+            rate_cell(total.start_rate),
+            rate_cell(total.completion_rate),
+            Cell::Fen(total.planned_investment_fen),
+            Cell::Fen(total.completed_investment_fen),
+            rate_cell(total.investment_completion_rate),
+            Cell::Empty,
+        ]),
+    };
+    let bytes = table_to_xlsx("进度排名", &table).map_err(doc_error)?;
+    Ok(xlsx(bytes, &format!("{}项目进度排名{}.xlsx", view.region.name, month)))
+}

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The web layer: HTML pages (`pages`) and the JSON API (`api`) as siblings
 //! over the one service layer. Neither checks region scope itself: they pass
 //! the authenticated actor to services, which pass its scope to storage.
@@ -7,6 +8,7 @@
 
 pub mod api;
 mod assets;
+mod charts;
 mod error;
 mod export;
 mod extract;

@@ -90,6 +90,21 @@ fn nav_for(actor: &Actor) -> Vec<NavGroup> {
             },
         ],
     }];
+    groups.push(NavGroup {
+        title: "项目化推进",
+        items: vec![
+            NavItem {
+                key: "projects",
+                label: "项目库",
+                href: "/projects".into(),
+            },
+            NavItem {
+                key: "progress",
+                label: "进度统计",
+                href: format!("/progress/{}", actor.region),
+            },
+        ],
+    });
     let mut admin = Vec::new();
     if actor.role.manages_users() {
         admin.push(NavItem {
@@ -184,4 +199,11 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         }
     }
     s.finish()
+}
+
+/// Today in Asia/Shanghai.
+pub fn today() -> chrono::NaiveDate {
+    meizhen_domain::time::to_shanghai(chrono::Utc::now().timestamp_millis())
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }

@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod enrollments;
 pub mod grids;
+pub mod projects;
+pub mod stats;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -6,14 +6,22 @@ use meizhen_storage::testkit::{TestDb, POSTGRES_ENV};
 use meizhen_storage::{Db, StorageError, KNOWN_SCHEMA_VERSION};
 use std::collections::BTreeSet;
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 16] = [
     "api_tokens",
     "audit_log",
     "enrollments",
     "grids",
     "login_failures",
+    "monthly_reports",
+    "photos",
+    "project_plans",
+    "projects",
     "regions",
+    "reporting_periods",
     "sessions",
+    "settings",
+    "town_month_snapshots",
+    "town_month_stats",
     "users",
 ];
 

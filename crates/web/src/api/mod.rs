@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod openapi;
+mod projects;
 mod regions;
 mod session;
 mod tokens;
@@ -55,6 +56,7 @@ pub fn api() -> Api {
     let api = tokens::routes(api);
     let api = regions::routes(api);
     let api = users::routes(api);
+    let api = projects::routes(api);
     audit::routes(api)
 }
 

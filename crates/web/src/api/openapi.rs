@@ -200,6 +200,23 @@ fn schemas() -> Value {
         "GridList": {"type": "array", "items": schema_ref("Grid")},
         "GridInput": obj(json!({"name": s, "village": ns, "description": s}), &["name"]),
         "AuditEntry": obj(json!({"id": i, "at": i, "actor_id": ni, "actor_name": s, "action": s, "entity": s, "entity_id": s, "region_code": s, "summary": s, "changes": {"type": "string", "description": "JSON：{字段: [修改前, 修改后]}"}, "address": ns}), &["id", "at", "action", "entity"]),
-        "AuditPage": page_of("AuditEntry")
+        "AuditPage": page_of("AuditEntry"),
+        "ProjectInput": obj(json!({"code": s, "name": s, "pillar": {"type": "string", "description": "五美类别：环境美/生活美/产业美/人文美/治理美 或 id"}, "basic_facility": ns, "is_key": b, "content": s, "owner_unit": s, "responsible_person": s, "funding_sources": s, "total_investment": {"type": "string", "description": "万元，如 1234.5 或 1.2亿元"}, "plans": {"type": "array", "items": obj(json!({"year": i, "amount": s}), &["year", "amount"])}, "planned_start": s, "planned_finish": s, "actual_start": s, "actual_finish": s, "status": s, "progress_text": s, "progress_pct": ni, "land_acquired": s, "land_transferred": s, "graves_moved": s, "households_relocated": s, "problems": s, "correction_reason": s}), &["code", "name", "pillar", "total_investment"]),
+        "Project": obj(json!({"id": i, "town_code": s, "code": s, "name": s, "pillar": s, "is_key": b, "status": s, "total_investment_fen": i, "review_state": s, "review_note": s}), &["id", "town_code", "code", "name"]),
+        "ProjectListItem": obj(json!({"id": i, "town_code": s, "town_name": s, "code": s, "name": s, "pillar": s, "is_key": b, "status": s, "total_investment_fen": i, "planned_investment_fen": ni, "progress_pct": ni, "review_state": s}), &["id", "code", "name"]),
+        "ProjectPage": page_of("ProjectListItem"),
+        "ProjectView": obj(json!({"project": schema_ref("Project"), "town_name": s, "plans": {"type": "array"}, "reports": {"type": "array", "items": schema_ref("Report")}, "photos": {"type": "array"}, "can_edit": b, "can_review": b}), &["project"]),
+        "Note": obj(json!({"note": s}), &["note"]),
+        "ReportInput": obj(json!({"cumulative_investment": {"type": "string", "description": "开工以来累计完成投资（万元）"}, "status": s, "progress_text": s, "progress_pct": ni, "problems": s, "correction_reason": s}), &["cumulative_investment"]),
+        "Report": obj(json!({"id": i, "project_id": i, "year": i, "month": i, "month_fen": i, "cumulative_fen": i, "year_cumulative_fen": i, "status": s, "correction_reason": s}), &["id", "year", "month"]),
+        "TownMonth": obj(json!({"town_code": s, "name": s, "projects": i, "reports_submitted": i, "period_state": s, "report_state": s, "report_state_label": s, "due_date": s}), &["town_code"]),
+        "TownMonthList": {"type": "array", "items": schema_ref("TownMonth")},
+        "Period": obj(json!({"town_code": s, "year": i, "month": i, "state": s, "review_note": s}), &["town_code", "state"]),
+        "Review": obj(json!({"accept": b, "note": s}), &["accept"]),
+        "ProjectStats": obj(json!({"projects": i, "not_started": i, "started": i, "completed": i, "start_rate": {"type": ["number", "null"]}, "completion_rate": {"type": ["number", "null"]}, "total_investment_wan": s, "planned_investment_wan": s, "completed_investment_wan": s, "investment_completion_rate": {"type": ["number", "null"]}}), &["projects", "started", "completed"]),
+        "ProjectStatsList": {"type": "array", "items": schema_ref("ProjectStats")},
+        "RankingLine": obj(json!({"code": s, "name": s, "stats": schema_ref("ProjectStats"), "rank": ni, "change_label": s}), &["code", "name", "stats"]),
+        "RankingList": {"type": "array", "items": schema_ref("RankingLine")},
+        "Published": obj(json!({"towns": i}), &["towns"])
     })
 }

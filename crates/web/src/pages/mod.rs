@@ -5,6 +5,8 @@ mod audit;
 mod auth;
 mod docs;
 mod home;
+pub mod projects;
+mod progress;
 mod regions;
 mod tokens;
 mod users;
@@ -27,6 +29,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tokens::router())
         .merge(docs::router())
+        .merge(projects::router())
+        .merge(progress::router())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

@@ -1,0 +1,648 @@
+//! The project library (项目库), yearly plans, monthly reports, reporting
+//! periods and photos. Every read of a project goes through a scope on its
+//! town code.
+
+use super::{execute, fetch_all, fetch_optional, paginate, scalar_i64, scope_filter};
+use crate::{Arg, Result, Sql, Tx};
+use meizhen_domain::page::{Page, PageRequest};
+use meizhen_domain::RegionScope;
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub town_code: String,
+    pub code: String,
+    pub name: String,
+    pub pillar: String,
+    pub basic_facility: Option<String>,
+    pub is_key: bool,
+    pub content: String,
+    pub owner_unit: String,
+    pub responsible_person: String,
+    pub funding_sources: String,
+    pub total_investment_fen: i64,
+    pub planned_start: Option<String>,
+    pub planned_finish: Option<String>,
+    pub actual_start: Option<String>,
+    pub actual_finish: Option<String>,
+    pub status: String,
+    pub progress_text: String,
+    pub progress_pct: Option<i32>,
+    pub land_acquired_centimu: i64,
+    pub land_transferred_centimu: i64,
+    pub graves_moved: i64,
+    pub households_relocated: i64,
+    pub problems: String,
+    pub review_state: String,
+    pub review_note: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, town_code, code, name, pillar, basic_facility, is_key, content, owner_unit, \
+    responsible_person, funding_sources, total_investment_fen, planned_start, planned_finish, actual_start, \
+    actual_finish, status, progress_text, progress_pct, land_acquired_centimu, land_transferred_centimu, \
+    graves_moved, households_relocated, problems, review_state, review_note, created_at, updated_at";
+
+/// The editable fields of a project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProjectFields {
+    pub code: String,
+    pub name: String,
+    pub pillar: String,
+    pub basic_facility: Option<String>,
+    pub is_key: bool,
+    pub content: String,
+    pub owner_unit: String,
+    pub responsible_person: String,
+    pub funding_sources: String,
+    pub total_investment_fen: i64,
+    pub planned_start: Option<String>,
+    pub planned_finish: Option<String>,
+    pub actual_start: Option<String>,
+    pub actual_finish: Option<String>,
+    pub status: String,
+    pub progress_text: String,
+    pub progress_pct: Option<i32>,
+    pub land_acquired_centimu: i64,
+    pub land_transferred_centimu: i64,
+    pub graves_moved: i64,
+    pub households_relocated: i64,
+    pub problems: String,
+}
+
+/// Binds the fields as a VALUES list, or (for UPDATE) as `col = $n` pairs.
+fn bind_fields(q: &mut Sql, f: &ProjectFields, as_assignments: bool) {
+    let text = |s: &String| Arg::Text(s.clone());
+    let opt = |s: &Option<String>| Arg::OptText(s.clone());
+    let args: Vec<(&str, Arg)> = vec![
+        ("code", text(&f.code)),
+        ("name", text(&f.name)),
+        ("pillar", text(&f.pillar)),
+        ("basic_facility", opt(&f.basic_facility)),
+        ("is_key", Arg::Bool(f.is_key)),
+        ("content", text(&f.content)),
+        ("owner_unit", text(&f.owner_unit)),
+        ("responsible_person", text(&f.responsible_person)),
+        ("funding_sources", text(&f.funding_sources)),
+        ("total_investment_fen", Arg::I64(f.total_investment_fen)),
+        ("planned_start", opt(&f.planned_start)),
+        ("planned_finish", opt(&f.planned_finish)),
+        ("actual_start", opt(&f.actual_start)),
+        ("actual_finish", opt(&f.actual_finish)),
+        ("status", text(&f.status)),
+        ("progress_text", text(&f.progress_text)),
+        ("progress_pct", Arg::OptI32(f.progress_pct)),
+        ("land_acquired_centimu", Arg::I64(f.land_acquired_centimu)),
+        ("land_transferred_centimu", Arg::I64(f.land_transferred_centimu)),
+        ("graves_moved", Arg::I64(f.graves_moved)),
+        ("households_relocated", Arg::I64(f.households_relocated)),
+        ("problems", text(&f.problems)),
+    ];
+    for (i, (col, arg)) in args.into_iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        if as_assignments {
+            q.push(col).push(" = ");
+        }
+        q.bind(arg);
+    }
+}
+
+const FIELD_COLUMNS: &str = "code, name, pillar, basic_facility, is_key, content, owner_unit, responsible_person, \
+    funding_sources, total_investment_fen, planned_start, planned_finish, actual_start, actual_finish, status, \
+    progress_text, progress_pct, land_acquired_centimu, land_transferred_centimu, graves_moved, \
+    households_relocated, problems";
+
+pub async fn insert(
+    tx: &mut Tx,
+    town: &str,
+    f: &ProjectFields,
+    by: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    let mut q = Sql::new(&format!(
+        "INSERT INTO projects (town_code, {FIELD_COLUMNS}, created_at, updated_at, created_by) VALUES ("
+    ));
+    q.bind(Arg::Text(town.into())).push(", ");
+    bind_fields(&mut q, f, false);
+    q.push(", ")
+        .bind(Arg::I64(now))
+        .push(", ")
+        .bind(Arg::I64(now))
+        .push(", ")
+        .bind(Arg::OptI64(by))
+        .push(") RETURNING id");
+    scalar_i64(tx, &q).await
+}
+
+pub async fn update(tx: &mut Tx, id: i64, f: &ProjectFields, now: i64) -> Result<u64> {
+    let mut q = Sql::new("UPDATE projects SET ");
+    bind_fields(&mut q, f, true);
+    q.push(", updated_at = ")
+        .bind(Arg::I64(now))
+        .push(" WHERE id = ")
+        .bind(Arg::I64(id));
+    execute(tx, &q).await
+}
+
+pub async fn set_review(tx: &mut Tx, id: i64, state: &str, note: &str, now: i64) -> Result<u64> {
+    let mut q = Sql::new("UPDATE projects SET review_state = ");
+    q.bind(Arg::Text(state.into()))
+        .push(", review_note = ")
+        .bind(Arg::Text(note.into()))
+        .push(", updated_at = ")
+        .bind(Arg::I64(now))
+        .push(" WHERE id = ")
+        .bind(Arg::I64(id));
+    execute(tx, &q).await
+}
+
+pub async fn get(tx: &mut Tx, scope: &RegionScope, id: i64) -> Result<Option<ProjectRow>> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM projects WHERE id = "));
+    q.bind(Arg::I64(id));
+    scope_filter(&mut q, "town_code", scope);
+    fetch_optional(tx, &q).await
+}
+
+pub async fn by_code(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    town: &str,
+    code: &str,
+) -> Result<Option<ProjectRow>> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM projects WHERE town_code = "));
+    q.bind(Arg::Text(town.into()))
+        .push(" AND code = ")
+        .bind(Arg::Text(code.into()));
+    scope_filter(&mut q, "town_code", scope);
+    fetch_optional(tx, &q).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    /// A region code prefix inside the scope (county, town …).
+    pub region: Option<String>,
+    pub year: Option<i32>,
+    pub pillar: Option<String>,
+    pub status: Option<String>,
+    pub key_only: bool,
+    pub q: Option<String>,
+}
+
+/// A project as listed, with its town's name and the year's plan.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ProjectListRow {
+    pub id: i64,
+    pub town_code: String,
+    pub town_name: String,
+    pub code: String,
+    pub name: String,
+    pub pillar: String,
+    pub is_key: bool,
+    pub status: String,
+    pub total_investment_fen: i64,
+    pub planned_investment_fen: Option<i64>,
+    pub progress_pct: Option<i32>,
+    pub review_state: String,
+}
+
+fn list_filter(scope: &RegionScope, f: &ProjectFilter) -> Sql {
+    let mut w = Sql::new(" FROM projects p JOIN regions r ON r.code = p.town_code");
+    match f.year {
+        Some(y) => {
+            w.push(" JOIN project_plans pl ON pl.project_id = p.id AND pl.year = ")
+                .bind(Arg::I32(y));
+        }
+        None => {
+            w.push(" LEFT JOIN project_plans pl ON pl.project_id = p.id AND pl.year = -1");
+        }
+    }
+    w.push(" WHERE 1=1");
+    scope_filter(&mut w, "p.town_code", scope);
+    if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+        w.push(" AND p.town_code LIKE ").bind(Arg::Text(format!("{r}%")));
+    }
+    if let Some(v) = f.pillar.as_deref().filter(|v| !v.is_empty()) {
+        w.push(" AND p.pillar = ").bind(Arg::Text(v.into()));
+    }
+    if let Some(v) = f.status.as_deref().filter(|v| !v.is_empty()) {
+        w.push(" AND p.status = ").bind(Arg::Text(v.into()));
+    }
+    if f.key_only {
+        w.push(" AND p.is_key = ").bind(Arg::Bool(true));
+    }
+    if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
+        let pat = format!("%{}%", q.replace(['%', '_'], ""));
+        w.push(" AND (p.name LIKE ")
+            .bind(Arg::Text(pat.clone()))
+            .push(" OR p.code LIKE ")
+            .bind(Arg::Text(pat))
+            .push(")");
+    }
+    w
+}
+
+pub async fn list(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    f: &ProjectFilter,
+    page: &PageRequest,
+) -> Result<Page<ProjectListRow>> {
+    let w = list_filter(scope, f);
+    let total = scalar_i64(tx, &Sql::prefixed("SELECT COUNT(*)", &w)).await?;
+    let mut s = Sql::prefixed(
+        "SELECT p.id, p.town_code, r.name AS town_name, p.code, p.name, p.pillar, p.is_key, p.status, \
+         p.total_investment_fen, pl.planned_investment_fen, p.progress_pct, p.review_state",
+        &w,
+    );
+    s.push(" ORDER BY p.town_code, p.code");
+    paginate(&mut s, page);
+    Ok(Page {
+        items: fetch_all(tx, &s).await?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// Every project matching the filter, in ledger order (for exports), in batches.
+pub async fn list_batch(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    f: &ProjectFilter,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<ProjectRow>> {
+    let w = list_filter(scope, f);
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut s = Sql::prefixed(&format!("SELECT {cols}"), &w);
+    s.push(" AND p.id > ")
+        .bind(Arg::I64(after_id))
+        .push(" ORDER BY p.id LIMIT ")
+        .bind(Arg::I64(limit));
+    fetch_all(tx, &s).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct PlanRow {
+    pub project_id: i64,
+    pub year: i32,
+    pub planned_investment_fen: i64,
+}
+
+pub async fn set_plan(tx: &mut Tx, project: i64, town: &str, year: i32, fen: i64) -> Result<()> {
+    let mut q = Sql::new(
+        "INSERT INTO project_plans (project_id, town_code, year, planned_investment_fen) VALUES (",
+    );
+    q.bind(Arg::I64(project))
+        .push(", ")
+        .bind(Arg::Text(town.into()))
+        .push(", ")
+        .bind(Arg::I32(year))
+        .push(", ")
+        .bind(Arg::I64(fen))
+        .push(") ON CONFLICT (project_id, year) DO UPDATE SET planned_investment_fen = excluded.planned_investment_fen, town_code = excluded.town_code");
+    execute(tx, &q).await.map(|_| ())
+}
+
+pub async fn plans(tx: &mut Tx, project: i64) -> Result<Vec<PlanRow>> {
+    let mut q = Sql::new("SELECT project_id, year, planned_investment_fen FROM project_plans WHERE project_id = ");
+    q.bind(Arg::I64(project)).push(" ORDER BY year");
+    fetch_all(tx, &q).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct ReportRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub town_code: String,
+    pub year: i32,
+    pub month: i32,
+    pub month_fen: i64,
+    pub cumulative_fen: i64,
+    pub year_cumulative_fen: i64,
+    pub status: String,
+    pub progress_text: String,
+    pub progress_pct: Option<i32>,
+    pub problems: String,
+    pub correction_reason: String,
+    pub submitted_at: i64,
+    pub submitted_by: Option<i64>,
+    pub updated_at: i64,
+}
+
+const REPORT_COLUMNS: &str = "id, project_id, town_code, year, month, month_fen, cumulative_fen, \
+    year_cumulative_fen, status, progress_text, progress_pct, problems, correction_reason, submitted_at, \
+    submitted_by, updated_at";
+
+#[derive(Debug, Clone)]
+pub struct ReportFields {
+    pub month_fen: i64,
+    pub cumulative_fen: i64,
+    pub year_cumulative_fen: i64,
+    pub status: String,
+    pub progress_text: String,
+    pub progress_pct: Option<i32>,
+    pub problems: String,
+    pub correction_reason: String,
+}
+
+/// Creates or replaces the report of a project for a month.
+pub async fn upsert_report(
+    tx: &mut Tx,
+    project: i64,
+    town: &str,
+    year: i32,
+    month: i32,
+    r: &ReportFields,
+    by: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    let mut q = Sql::new(&format!(
+        "INSERT INTO monthly_reports ({}) VALUES (",
+        REPORT_COLUMNS.trim_start_matches("id, ")
+    ));
+    q.bind(Arg::I64(project))
+        .push(", ")
+        .bind(Arg::Text(town.into()))
+        .push(", ")
+        .bind(Arg::I32(year))
+        .push(", ")
+        .bind(Arg::I32(month))
+        .push(", ")
+        .bind(Arg::I64(r.month_fen))
+        .push(", ")
+        .bind(Arg::I64(r.cumulative_fen))
+        .push(", ")
+        .bind(Arg::I64(r.year_cumulative_fen))
+        .push(", ")
+        .bind(Arg::Text(r.status.clone()))
+        .push(", ")
+        .bind(Arg::Text(r.progress_text.clone()))
+        .push(", ")
+        .bind(Arg::OptI32(r.progress_pct))
+        .push(", ")
+        .bind(Arg::Text(r.problems.clone()))
+        .push(", ")
+        .bind(Arg::Text(r.correction_reason.clone()))
+        .push(", ")
+        .bind(Arg::I64(now))
+        .push(", ")
+        .bind(Arg::OptI64(by))
+        .push(", ")
+        .bind(Arg::I64(now))
+        .push(
+            ") ON CONFLICT (project_id, year, month) DO UPDATE SET month_fen = excluded.month_fen, \
+             cumulative_fen = excluded.cumulative_fen, year_cumulative_fen = excluded.year_cumulative_fen, \
+             status = excluded.status, progress_text = excluded.progress_text, progress_pct = excluded.progress_pct, \
+             problems = excluded.problems, correction_reason = excluded.correction_reason, \
+             updated_at = excluded.updated_at RETURNING id",
+        );
+    scalar_i64(tx, &q).await
+}
+
+/// Reports of one project, oldest first.
+pub async fn reports_for_project(tx: &mut Tx, project: i64) -> Result<Vec<ReportRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {REPORT_COLUMNS} FROM monthly_reports WHERE project_id = "
+    ));
+    q.bind(Arg::I64(project)).push(" ORDER BY year, month");
+    fetch_all(tx, &q).await
+}
+
+/// Reports of a town up to and including a month (all years), for stats.
+pub async fn reports_for_town_until(
+    tx: &mut Tx,
+    town: &str,
+    year: i32,
+    month: i32,
+) -> Result<Vec<ReportRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {REPORT_COLUMNS} FROM monthly_reports WHERE town_code = "
+    ));
+    q.bind(Arg::Text(town.into()))
+        .push(" AND year * 100 + month <= ")
+        .bind(Arg::I32(year * 100 + month))
+        .push(" ORDER BY project_id, year, month");
+    fetch_all(tx, &q).await
+}
+
+/// Reports of the towns in scope for a month.
+pub async fn reports_for_month(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    region: &str,
+    year: i32,
+    month: i32,
+) -> Result<Vec<ReportRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {REPORT_COLUMNS} FROM monthly_reports WHERE year = "
+    ));
+    q.bind(Arg::I32(year))
+        .push(" AND month = ")
+        .bind(Arg::I32(month))
+        .push(" AND town_code LIKE ")
+        .bind(Arg::Text(format!("{region}%")));
+    scope_filter(&mut q, "town_code", scope);
+    q.push(" ORDER BY town_code, project_id");
+    fetch_all(tx, &q).await
+}
+
+/// Projects of a town with their plan for a year (None when not in that year's library).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProjectYearRow {
+    pub id: i64,
+    pub status: String,
+    pub total_investment_fen: i64,
+    pub planned_start: Option<String>,
+    pub planned_finish: Option<String>,
+    pub planned_investment_fen: i64,
+}
+
+pub async fn town_year_projects(tx: &mut Tx, town: &str, year: i32) -> Result<Vec<ProjectYearRow>> {
+    let mut q = Sql::new(
+        "SELECT p.id, p.status, p.total_investment_fen, p.planned_start, p.planned_finish, \
+         pl.planned_investment_fen FROM projects p JOIN project_plans pl ON pl.project_id = p.id WHERE p.town_code = ",
+    );
+    q.bind(Arg::Text(town.into()))
+        .push(" AND pl.year = ")
+        .bind(Arg::I32(year))
+        .push(" ORDER BY p.id");
+    fetch_all(tx, &q).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct PeriodRow {
+    pub town_code: String,
+    pub year: i32,
+    pub month: i32,
+    pub state: String,
+    pub submitted_at: Option<i64>,
+    pub reviewed_at: Option<i64>,
+    pub reviewed_by: Option<i64>,
+    pub review_note: String,
+}
+
+const PERIOD_COLUMNS: &str =
+    "town_code, year, month, state, submitted_at, reviewed_at, reviewed_by, review_note";
+
+pub async fn period(tx: &mut Tx, town: &str, year: i32, month: i32) -> Result<Option<PeriodRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM reporting_periods WHERE town_code = "
+    ));
+    q.bind(Arg::Text(town.into()))
+        .push(" AND year = ")
+        .bind(Arg::I32(year))
+        .push(" AND month = ")
+        .bind(Arg::I32(month));
+    fetch_optional(tx, &q).await
+}
+
+pub async fn periods_for_month(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    region: &str,
+    year: i32,
+    month: i32,
+) -> Result<Vec<PeriodRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM reporting_periods WHERE year = "
+    ));
+    q.bind(Arg::I32(year))
+        .push(" AND month = ")
+        .bind(Arg::I32(month))
+        .push(" AND town_code LIKE ")
+        .bind(Arg::Text(format!("{region}%")));
+    scope_filter(&mut q, "town_code", scope);
+    fetch_all(tx, &q).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn set_period(
+    tx: &mut Tx,
+    town: &str,
+    year: i32,
+    month: i32,
+    state: &str,
+    submitted_at: Option<i64>,
+    reviewed_at: Option<i64>,
+    reviewed_by: Option<i64>,
+    note: &str,
+) -> Result<()> {
+    let mut q = Sql::new(&format!("INSERT INTO reporting_periods ({PERIOD_COLUMNS}) VALUES ("));
+    q.bind(Arg::Text(town.into()))
+        .push(", ")
+        .bind(Arg::I32(year))
+        .push(", ")
+        .bind(Arg::I32(month))
+        .push(", ")
+        .bind(Arg::Text(state.into()))
+        .push(", ")
+        .bind(Arg::OptI64(submitted_at))
+        .push(", ")
+        .bind(Arg::OptI64(reviewed_at))
+        .push(", ")
+        .bind(Arg::OptI64(reviewed_by))
+        .push(", ")
+        .bind(Arg::Text(note.into()))
+        .push(
+            ") ON CONFLICT (town_code, year, month) DO UPDATE SET state = excluded.state, \
+             submitted_at = COALESCE(excluded.submitted_at, reporting_periods.submitted_at), \
+             reviewed_at = excluded.reviewed_at, reviewed_by = excluded.reviewed_by, review_note = excluded.review_note",
+        );
+    execute(tx, &q).await.map(|_| ())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PhotoRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub report_id: Option<i64>,
+    pub town_code: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub taken_at: Option<String>,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
+    pub caption: String,
+    pub uploaded_at: i64,
+}
+
+const PHOTO_COLUMNS: &str = "id, project_id, report_id, town_code, sha256, content_type, bytes, width, height, \
+    taken_at, lat_e6, lon_e6, caption, uploaded_at";
+
+pub struct NewPhoto<'a> {
+    pub project_id: i64,
+    pub report_id: Option<i64>,
+    pub town_code: &'a str,
+    pub sha256: &'a str,
+    pub content_type: &'a str,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub taken_at: Option<String>,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
+    pub caption: &'a str,
+}
+
+pub async fn insert_photo(tx: &mut Tx, p: &NewPhoto<'_>, by: Option<i64>, now: i64) -> Result<i64> {
+    let mut q = Sql::new(&format!(
+        "INSERT INTO photos ({}, uploaded_by) VALUES (",
+        PHOTO_COLUMNS.trim_start_matches("id, ")
+    ));
+    q.bind(Arg::I64(p.project_id))
+        .push(", ")
+        .bind(Arg::OptI64(p.report_id))
+        .push(", ")
+        .bind(Arg::Text(p.town_code.into()))
+        .push(", ")
+        .bind(Arg::Text(p.sha256.into()))
+        .push(", ")
+        .bind(Arg::Text(p.content_type.into()))
+        .push(", ")
+        .bind(Arg::I64(p.bytes))
+        .push(", ")
+        .bind(Arg::OptI32(p.width))
+        .push(", ")
+        .bind(Arg::OptI32(p.height))
+        .push(", ")
+        .bind(Arg::OptText(p.taken_at.clone()))
+        .push(", ")
+        .bind(Arg::OptI64(p.lat_e6))
+        .push(", ")
+        .bind(Arg::OptI64(p.lon_e6))
+        .push(", ")
+        .bind(Arg::Text(p.caption.into()))
+        .push(", ")
+        .bind(Arg::I64(now))
+        .push(", ")
+        .bind(Arg::OptI64(by))
+        .push(") RETURNING id");
+    scalar_i64(tx, &q).await
+}
+
+pub async fn photos_for_project(tx: &mut Tx, scope: &RegionScope, project: i64) -> Result<Vec<PhotoRow>> {
+    let mut q = Sql::new(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE project_id = "));
+    q.bind(Arg::I64(project));
+    scope_filter(&mut q, "town_code", scope);
+    q.push(" ORDER BY uploaded_at DESC, id DESC");
+    fetch_all(tx, &q).await
+}
+
+pub async fn photo(tx: &mut Tx, scope: &RegionScope, id: i64) -> Result<Option<PhotoRow>> {
+    let mut q = Sql::new(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = "));
+    q.bind(Arg::I64(id));
+    scope_filter(&mut q, "town_code", scope);
+    fetch_optional(tx, &q).await
+}
