@@ -193,14 +193,15 @@ impl Services {
                 regions::set_town_type(&mut tx, &code, Some(ty)).await?;
             }
             // About a fifth attempt 省级样板 in 2020, the rest 基本达标.
-            let kind =
-                if mix(&t.code, 2).is_multiple_of(5) || DEMO_GRID_TOWNS[..3].contains(&t.code.as_str()) {
-                    model += 1;
-                    Enrollment::Model
-                } else {
-                    standard += 1;
-                    Enrollment::Standard
-                };
+            let kind = if mix(&t.code, 2).is_multiple_of(5)
+                || DEMO_GRID_TOWNS[..3].contains(&t.code.as_str())
+            {
+                model += 1;
+                Enrollment::Model
+            } else {
+                standard += 1;
+                Enrollment::Standard
+            };
             enrollments::set(&mut tx, &t.code, 2020, Some(kind.id()), None, now).await?;
         }
         record(

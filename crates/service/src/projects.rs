@@ -97,7 +97,10 @@ pub struct ProjectView {
 fn text(s: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
     let t = s.trim();
     if t.chars().count() > max {
-        return Err(ServiceError::invalid(field, format!("{label}不能超过 {max} 个字")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("{label}不能超过 {max} 个字"),
+        ));
     }
     Ok(t.to_owned())
 }
@@ -117,7 +120,8 @@ fn centimu(s: &str, field: &'static str) -> Result<i64> {
         return Ok(0);
     }
     // Reuse the exact decimal parser: 1 亩 = 100 "fen-like" units.
-    let f = Fen::parse_amount(s, MoneyUnit::Yuan).map_err(|e| ServiceError::invalid(field, e.message))?;
+    let f = Fen::parse_amount(s, MoneyUnit::Yuan)
+        .map_err(|e| ServiceError::invalid(field, e.message))?;
     Ok(f.get())
 }
 
@@ -136,7 +140,8 @@ fn money(s: &str, field: &'static str, label: &str) -> Result<Fen> {
     if s.trim().is_empty() {
         return Err(ServiceError::invalid(field, format!("请填写{label}")));
     }
-    Fen::parse_amount(s, MoneyUnit::Wan).map_err(|e| ServiceError::invalid(field, format!("{label}：{}", e.message)))
+    Fen::parse_amount(s, MoneyUnit::Wan)
+        .map_err(|e| ServiceError::invalid(field, format!("{label}：{}", e.message)))
 }
 
 /// Validates an input into storable fields and yearly plans.
@@ -161,7 +166,10 @@ pub fn validate(input: &ProjectInput) -> Result<(ProjectFields, Vec<(i32, Fen)>)
         meizhen_domain::town::check_year(p.year)?;
         let amount = money(&p.amount, "plans", &format!("{} 年计划投资", p.year))?;
         if plans.iter().any(|(y, _)| *y == p.year) {
-            return Err(ServiceError::invalid("plans", format!("{} 年计划投资重复", p.year)));
+            return Err(ServiceError::invalid(
+                "plans",
+                format!("{} 年计划投资重复", p.year),
+            ));
         }
         plans.push((p.year, amount));
     }
@@ -179,19 +187,32 @@ pub fn validate(input: &ProjectInput) -> Result<(ProjectFields, Vec<(i32, Fen)>)
     }
     if let Some(p) = input.progress_pct {
         if !(0..=100).contains(&p) {
-            return Err(ServiceError::invalid("progress_pct", "形象进度百分比应在 0 到 100 之间"));
+            return Err(ServiceError::invalid(
+                "progress_pct",
+                "形象进度百分比应在 0 到 100 之间",
+            ));
         }
     }
     let f = ProjectFields {
         code,
         name,
         pillar: pillar.id().into(),
-        basic_facility: Some(text(input.basic_facility.as_deref().unwrap_or(""), "basic_facility", "十个一", 40)?)
-            .filter(|s| !s.is_empty()),
+        basic_facility: Some(text(
+            input.basic_facility.as_deref().unwrap_or(""),
+            "basic_facility",
+            "十个一",
+            40,
+        )?)
+        .filter(|s| !s.is_empty()),
         is_key: input.is_key,
         content: text(&input.content, "content", "建设内容", 2000)?,
         owner_unit: text(&input.owner_unit, "owner_unit", "业主单位", 100)?,
-        responsible_person: text(&input.responsible_person, "responsible_person", "责任人", 40)?,
+        responsible_person: text(
+            &input.responsible_person,
+            "responsible_person",
+            "责任人",
+            40,
+        )?,
         funding_sources: text(&input.funding_sources, "funding_sources", "资金来源", 200)?,
         total_investment_fen: total.get(),
         planned_start: opt_date(&input.planned_start, "planned_start")?,
@@ -204,17 +225,27 @@ pub fn validate(input: &ProjectInput) -> Result<(ProjectFields, Vec<(i32, Fen)>)
         land_acquired_centimu: centimu(&input.land_acquired, "land_acquired")?,
         land_transferred_centimu: centimu(&input.land_transferred, "land_transferred")?,
         graves_moved: count(&input.graves_moved, "graves_moved", "迁坟数")?,
-        households_relocated: count(&input.households_relocated, "households_relocated", "搬迁户数")?,
+        households_relocated: count(
+            &input.households_relocated,
+            "households_relocated",
+            "搬迁户数",
+        )?,
         problems: text(&input.problems, "problems", "存在问题", 2000)?,
     };
     if let (Some(s), Some(e)) = (&f.planned_start, &f.planned_finish) {
         if e < s {
-            return Err(ServiceError::invalid("planned_finish", "计划完工时间早于计划开工时间"));
+            return Err(ServiceError::invalid(
+                "planned_finish",
+                "计划完工时间早于计划开工时间",
+            ));
         }
     }
     if let (Some(s), Some(e)) = (&f.actual_start, &f.actual_finish) {
         if e < s {
-            return Err(ServiceError::invalid("actual_finish", "实际完工时间早于实际开工时间"));
+            return Err(ServiceError::invalid(
+                "actual_finish",
+                "实际完工时间早于实际开工时间",
+            ));
         }
     }
     Ok((f, plans))
@@ -272,7 +303,9 @@ impl Services {
         let mut tx = self.project_tx(actor).await?;
         let (town, town_name) = Self::town_in_scope(&mut tx, actor, town).await?;
         if !may_write_projects(actor, &town) {
-            return Err(ServiceError::forbidden("只有本乡镇工作人员或上级美镇办可以录入项目"));
+            return Err(ServiceError::forbidden(
+                "只有本乡镇工作人员或上级美镇办可以录入项目",
+            ));
         }
         let row = Self::insert_project(&mut tx, actor, &town, &fields, &plans).await?;
         record(
@@ -298,10 +331,9 @@ impl Services {
         let id = repo::insert(tx, town.as_str(), fields, Some(actor.id), now_ms())
             .await
             .map_err(|e| match e {
-                meizhen_storage::StorageError::Duplicate => ServiceError::Conflict(format!(
-                    "本乡镇已有编号为“{}”的项目",
-                    fields.code
-                )),
+                meizhen_storage::StorageError::Duplicate => {
+                    ServiceError::Conflict(format!("本乡镇已有编号为“{}”的项目", fields.code))
+                }
                 other => other.into(),
             })?;
         for (year, fen) in plans {
@@ -329,9 +361,19 @@ impl Services {
             .ok_or_else(|| ServiceError::not_found("项目"))?;
         let town = RegionCode::parse(&before.town_code)?;
         if !may_write_projects(actor, &town) {
-            return Err(ServiceError::forbidden("只有本乡镇工作人员或上级美镇办可以修改项目"));
+            return Err(ServiceError::forbidden(
+                "只有本乡镇工作人员或上级美镇办可以修改项目",
+            ));
         }
-        let after = Self::apply_update(&mut tx, actor, &before, &fields, &plans, &input.correction_reason).await?;
+        let after = Self::apply_update(
+            &mut tx,
+            actor,
+            &before,
+            &fields,
+            &plans,
+            &input.correction_reason,
+        )
+        .await?;
         record(
             &mut tx,
             Some(actor),
@@ -361,17 +403,20 @@ impl Services {
         repo::update(tx, before.id, fields, now_ms())
             .await
             .map_err(|e| match e {
-                meizhen_storage::StorageError::Duplicate => ServiceError::Conflict(format!(
-                    "本乡镇已有编号为“{}”的项目",
-                    fields.code
-                )),
+                meizhen_storage::StorageError::Duplicate => {
+                    ServiceError::Conflict(format!("本乡镇已有编号为“{}”的项目", fields.code))
+                }
                 other => other.into(),
             })?;
         // A town's edit answers a return: the project is back for review.
         if before.review_state == "returned" {
             repo::set_review(tx, before.id, "ok", "", now_ms()).await?;
         }
-        let mut years: Vec<i32> = repo::plans(tx, before.id).await?.iter().map(|p| p.year).collect();
+        let mut years: Vec<i32> = repo::plans(tx, before.id)
+            .await?
+            .iter()
+            .map(|p| p.year)
+            .collect();
         for (year, fen) in plans {
             repo::set_plan(tx, before.id, &before.town_code, *year, fen.get()).await?;
             years.push(*year);
@@ -387,7 +432,13 @@ impl Services {
     }
 
     /// An office sends a project back to the town with a note.
-    pub async fn return_project(&self, actor: &Actor, id: i64, note: &str, meta: &RequestMeta) -> Result<ProjectRow> {
+    pub async fn return_project(
+        &self,
+        actor: &Actor,
+        id: i64,
+        note: &str,
+        meta: &RequestMeta,
+    ) -> Result<ProjectRow> {
         let note = text(note, "note", "退回说明", 500)?;
         if note.is_empty() {
             return Err(ServiceError::invalid("note", "请填写退回说明"));
@@ -406,7 +457,9 @@ impl Services {
             Some(actor),
             meta,
             Change::new("update", "project", &id.to_string(), town.as_str())
-                .before(json!({"review_state": before.review_state, "review_note": before.review_note}))
+                .before(
+                    json!({"review_state": before.review_state, "review_note": before.review_note}),
+                )
                 .after(json!({"review_state": "returned", "review_note": note}))
                 .summary(format!("退回项目“{}”：{note}", before.name)),
         )
@@ -418,7 +471,12 @@ impl Services {
         Ok(after)
     }
 
-    pub async fn projects(&self, actor: &Actor, filter: &ProjectFilter, page: &PageRequest) -> Result<Page<ProjectListRow>> {
+    pub async fn projects(
+        &self,
+        actor: &Actor,
+        filter: &ProjectFilter,
+        page: &PageRequest,
+    ) -> Result<Page<ProjectListRow>> {
         let mut tx = self.project_tx(actor).await?;
         Ok(repo::list(&mut tx, actor.scope(), filter, page).await?)
     }
@@ -469,10 +527,17 @@ impl Services {
         if locked && reason.is_empty() {
             return Err(ServiceError::invalid(
                 "correction_reason",
-                format!("{} 月报已被县美镇办确认锁定，修改须填写更正说明", month.label_zh()),
+                format!(
+                    "{} 月报已被县美镇办确认锁定，修改须填写更正说明",
+                    month.label_zh()
+                ),
             ));
         }
-        let cumulative = money(&input.cumulative_investment, "cumulative_investment", "累计完成投资")?;
+        let cumulative = money(
+            &input.cumulative_investment,
+            "cumulative_investment",
+            "累计完成投资",
+        )?;
         let status = if input.status.trim().is_empty() {
             ProjectStatus::from_id(&project.status).unwrap_or(ProjectStatus::NotStarted)
         } else {
@@ -480,16 +545,30 @@ impl Services {
         };
         if let Some(p) = input.progress_pct {
             if !(0..=100).contains(&p) {
-                return Err(ServiceError::invalid("progress_pct", "形象进度百分比应在 0 到 100 之间"));
+                return Err(ServiceError::invalid(
+                    "progress_pct",
+                    "形象进度百分比应在 0 到 100 之间",
+                ));
             }
         }
         let reports = repo::reports_for_project(&mut tx, project_id).await?;
         let key = |r: &ReportRow| r.year * 100 + r.month;
         let this_key = year * 100 + m;
-        let prev = reports.iter().filter(|r| key(r) < this_key).max_by_key(|r| key(r));
-        let next = reports.iter().filter(|r| key(r) > this_key).min_by_key(|r| key(r));
+        let prev = reports
+            .iter()
+            .filter(|r| key(r) < this_key)
+            .max_by_key(|r| key(r));
+        let next = reports
+            .iter()
+            .filter(|r| key(r) > this_key)
+            .min_by_key(|r| key(r));
         let prev_cum = Fen::new(prev.map(|r| r.cumulative_fen).unwrap_or(0));
-        check_cumulative(prev_cum, cumulative, Fen::new(project.total_investment_fen), Some(reason))?;
+        check_cumulative(
+            prev_cum,
+            cumulative,
+            Fen::new(project.total_investment_fen),
+            Some(reason),
+        )?;
         if let Some(n) = next {
             if cumulative.get() > n.cumulative_fen && reason.is_empty() {
                 return Err(ServiceError::invalid(
@@ -508,7 +587,12 @@ impl Services {
             .and_then(|r| ProjectStatus::from_id(&r.status))
             .unwrap_or(ProjectStatus::NotStarted);
         let dates = project.actual_start.is_some() && project.actual_finish.is_some();
-        check_transition(prev_status, status, dates || status != ProjectStatus::Completed, Some(reason))?;
+        check_transition(
+            prev_status,
+            status,
+            dates || status != ProjectStatus::Completed,
+            Some(reason),
+        )?;
         // Cumulative at the end of last year: the base of this year's figure.
         let last_year_cum = reports
             .iter()
@@ -528,7 +612,17 @@ impl Services {
             correction_reason: reason.to_owned(),
         };
         let now = now_ms();
-        let report_id = repo::upsert_report(&mut tx, project_id, town.as_str(), year, m, &fields, Some(actor.id), now).await?;
+        let report_id = repo::upsert_report(
+            &mut tx,
+            project_id,
+            town.as_str(),
+            year,
+            m,
+            &fields,
+            Some(actor.id),
+            now,
+        )
+        .await?;
         // The next month's "this month" figure follows from the new cumulative.
         if let Some(n) = next {
             let mut nf = ReportFields {
@@ -544,7 +638,17 @@ impl Services {
             if n.year == year {
                 nf.year_cumulative_fen = n.cumulative_fen - last_year_cum;
             }
-            repo::upsert_report(&mut tx, project_id, town.as_str(), n.year, n.month, &nf, n.submitted_by, n.updated_at).await?;
+            repo::upsert_report(
+                &mut tx,
+                project_id,
+                town.as_str(),
+                n.year,
+                n.month,
+                &nf,
+                n.submitted_by,
+                n.updated_at,
+            )
+            .await?;
         }
         // The project carries its latest reported state.
         if next.is_none() {
@@ -559,14 +663,29 @@ impl Services {
             repo::update(&mut tx, project_id, &pf, now).await?;
         }
         if period.is_none() {
-            repo::set_period(&mut tx, town.as_str(), year, m, "open", None, None, None, "").await?;
+            repo::set_period(
+                &mut tx,
+                town.as_str(),
+                year,
+                m,
+                "open",
+                None,
+                None,
+                None,
+                "",
+            )
+            .await?;
         }
         recompute_town_year(&mut tx, town.as_str(), year).await?;
         if next.is_some_and(|n| n.year != year) {
             recompute_town_year(&mut tx, town.as_str(), year + 1).await?;
         }
         let summary = if locked {
-            format!("更正 {} 项目“{}”月报：{reason}", month.label_zh(), project.name)
+            format!(
+                "更正 {} 项目“{}”月报：{reason}",
+                month.label_zh(),
+                project.name
+            )
         } else {
             format!("填报 {} 项目“{}”月报", month.label_zh(), project.name)
         };
@@ -590,7 +709,13 @@ impl Services {
     }
 
     /// The town declares its month complete; the county then reviews it.
-    pub async fn submit_month(&self, actor: &Actor, town: &str, month: YearMonth, meta: &RequestMeta) -> Result<PeriodRow> {
+    pub async fn submit_month(
+        &self,
+        actor: &Actor,
+        town: &str,
+        month: YearMonth,
+        meta: &RequestMeta,
+    ) -> Result<PeriodRow> {
         let mut tx = self.project_tx(actor).await?;
         let (town, name) = Self::town_in_scope(&mut tx, actor, town).await?;
         if !may_write_projects(actor, &town) {
@@ -599,21 +724,56 @@ impl Services {
         let (y, m) = (month.year(), i32::try_from(month.month()).unwrap_or(1));
         let current = repo::period(&mut tx, town.as_str(), y, m).await?;
         if current.as_ref().is_some_and(|p| p.state == "accepted") {
-            return Err(ServiceError::Conflict(format!("{name} {} 月报已确认锁定", month.label_zh())));
+            return Err(ServiceError::Conflict(format!(
+                "{name} {} 月报已确认锁定",
+                month.label_zh()
+            )));
         }
         let now = now_ms();
-        repo::set_period(&mut tx, town.as_str(), y, m, "submitted", Some(now), None, None, "").await?;
-        record(&mut tx, Some(actor), meta, Change::new("update", "reporting_period", &format!("{town}/{month}"), town.as_str())
+        repo::set_period(
+            &mut tx,
+            town.as_str(),
+            y,
+            m,
+            "submitted",
+            Some(now),
+            None,
+            None,
+            "",
+        )
+        .await?;
+        record(
+            &mut tx,
+            Some(actor),
+            meta,
+            Change::new(
+                "update",
+                "reporting_period",
+                &format!("{town}/{month}"),
+                town.as_str(),
+            )
             .before(json!({"state": current.as_ref().map(|p| p.state.clone())}))
             .after(json!({"state": "submitted"}))
-            .summary(format!("{name} 提交 {} 月报", month.label_zh()))).await?;
-        let p = repo::period(&mut tx, town.as_str(), y, m).await?.ok_or_else(|| ServiceError::not_found("填报期"))?;
+            .summary(format!("{name} 提交 {} 月报", month.label_zh())),
+        )
+        .await?;
+        let p = repo::period(&mut tx, town.as_str(), y, m)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("填报期"))?;
         tx.commit().await?;
         Ok(p)
     }
 
     /// The county accepts (locks) or returns a town's month.
-    pub async fn review_month(&self, actor: &Actor, town: &str, month: YearMonth, accept: bool, note: &str, meta: &RequestMeta) -> Result<PeriodRow> {
+    pub async fn review_month(
+        &self,
+        actor: &Actor,
+        town: &str,
+        month: YearMonth,
+        accept: bool,
+        note: &str,
+        meta: &RequestMeta,
+    ) -> Result<PeriodRow> {
         let note = text(note, "note", "审核意见", 500)?;
         if !accept && note.is_empty() {
             return Err(ServiceError::invalid("note", "退回时请填写退回原因"));
@@ -627,30 +787,85 @@ impl Services {
         let current = repo::period(&mut tx, town.as_str(), y, m).await?;
         let state = if accept { "accepted" } else { "returned" };
         let now = now_ms();
-        repo::set_period(&mut tx, town.as_str(), y, m, state, None, Some(now), Some(actor.id), &note).await?;
-        record(&mut tx, Some(actor), meta, Change::new("update", "reporting_period", &format!("{town}/{month}"), town.as_str())
+        repo::set_period(
+            &mut tx,
+            town.as_str(),
+            y,
+            m,
+            state,
+            None,
+            Some(now),
+            Some(actor.id),
+            &note,
+        )
+        .await?;
+        record(
+            &mut tx,
+            Some(actor),
+            meta,
+            Change::new(
+                "update",
+                "reporting_period",
+                &format!("{town}/{month}"),
+                town.as_str(),
+            )
             .before(json!({"state": current.as_ref().map(|p| p.state.clone())}))
             .after(json!({"state": state, "note": note}))
-            .summary(format!("{} {name} {} 月报{}", if accept { "确认" } else { "退回" }, month.label_zh(), if note.is_empty() { String::new() } else { format!("：{note}") }))).await?;
-        let p = repo::period(&mut tx, town.as_str(), y, m).await?.ok_or_else(|| ServiceError::not_found("填报期"))?;
+            .summary(format!(
+                "{} {name} {} 月报{}",
+                if accept { "确认" } else { "退回" },
+                month.label_zh(),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{note}")
+                }
+            )),
+        )
+        .await?;
+        let p = repo::period(&mut tx, town.as_str(), y, m)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("填报期"))?;
         tx.commit().await?;
         Ok(p)
     }
 
     /// Towns of a region with their reporting state for a month.
-    pub async fn month_overview(&self, actor: &Actor, region: &str, month: YearMonth, today: chrono::NaiveDate) -> Result<Vec<TownMonth>> {
+    pub async fn month_overview(
+        &self,
+        actor: &Actor,
+        region: &str,
+        month: YearMonth,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<TownMonth>> {
         let mut tx = self.project_tx(actor).await?;
         let code = RegionCode::parse(region)?;
-        regions::get(&mut tx, actor.scope(), &code).await?.ok_or_else(|| ServiceError::not_found("区划"))?;
-        let (y, m) = (month.year(), i32::try_from(month.month()).unwrap_or(1));
-        let figures = stats::by_child(&mut tx, Source::Live, actor.scope(), region, 9, y, m).await?;
-        let periods: BTreeMap<String, PeriodRow> = repo::periods_for_month(&mut tx, actor.scope(), region, y, m)
+        regions::get(&mut tx, actor.scope(), &code)
             .await?
+            .ok_or_else(|| ServiceError::not_found("区划"))?;
+        let (y, m) = (month.year(), i32::try_from(month.month()).unwrap_or(1));
+        let figures =
+            stats::by_child(&mut tx, Source::Live, actor.scope(), region, 9, y, m).await?;
+        let periods: BTreeMap<String, PeriodRow> =
+            repo::periods_for_month(&mut tx, actor.scope(), region, y, m)
+                .await?
+                .into_iter()
+                .map(|p| (p.town_code.clone(), p))
+                .collect();
+        let towns = regions::search(
+            &mut tx,
+            actor.scope(),
+            "",
+            Some(Level::Town),
+            &PageRequest::new(Some(1), Some(meizhen_domain::page::MAX_PER_PAGE)),
+        )
+        .await?;
+        let names: BTreeMap<String, String> = towns
+            .items
             .into_iter()
-            .map(|p| (p.town_code.clone(), p))
+            .filter(|t| t.code.starts_with(region))
+            .map(|t| (t.code, t.name))
             .collect();
-        let towns = regions::search(&mut tx, actor.scope(), "", Some(Level::Town), &PageRequest::new(Some(1), Some(meizhen_domain::page::MAX_PER_PAGE))).await?;
-        let names: BTreeMap<String, String> = towns.items.into_iter().filter(|t| t.code.starts_with(region)).map(|t| (t.code, t.name)).collect();
         let window = ReportingWindow::default();
         let mut out = Vec::new();
         for (town, f) in figures {
@@ -658,7 +873,10 @@ impl Services {
                 continue;
             }
             let p = periods.get(&town);
-            let submitted_on = p.and_then(|p| p.submitted_at).and_then(|ms| meizhen_domain::time::to_shanghai(ms)).map(|t| t.date_naive());
+            let submitted_on = p
+                .and_then(|p| p.submitted_at)
+                .and_then(|ms| meizhen_domain::time::to_shanghai(ms))
+                .map(|t| t.date_naive());
             let state = window.status(month, submitted_on, today);
             out.push(TownMonth {
                 name: names.get(&town).cloned().unwrap_or_default(),
@@ -745,7 +963,8 @@ pub fn town_figures(
     month: i32,
 ) -> Figures {
     let key = year * 100 + month;
-    let as_of = YearMonth::new(year, u32::try_from(month).unwrap_or(1)).unwrap_or_else(|| YearMonth::from_date(chrono::NaiveDate::MIN));
+    let as_of = YearMonth::new(year, u32::try_from(month).unwrap_or(1))
+        .unwrap_or_else(|| YearMonth::from_date(chrono::NaiveDate::MIN));
     let ym = |d: &Option<String>| {
         d.as_deref()
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -768,7 +987,12 @@ pub fn town_figures(
             planned_finish: ym(&p.planned_finish),
             total_investment: Fen::new(p.total_investment_fen),
             planned_investment: Fen::new(p.planned_investment_fen),
-            completed_investment: Fen::new(latest.filter(|r| r.year == year).map(|r| r.year_cumulative_fen).unwrap_or(0)),
+            completed_investment: Fen::new(
+                latest
+                    .filter(|r| r.year == year)
+                    .map(|r| r.year_cumulative_fen)
+                    .unwrap_or(0),
+            ),
         };
         let c = ProjectCounts::of_project(&facts, as_of);
         f.projects += i64::from(c.projects);

@@ -1,18 +1,18 @@
 //! Project rates, rollups and rankings for a region and a month, from the
 //! per-town figures (live, or as published).
 
+use crate::audit::{record, Change};
 use crate::auth::require_password_changed;
 use crate::projects::counts_of;
-use crate::audit::{record, Change};
 use crate::{Actor, RequestMeta, Result, ServiceError, Services};
 use meizhen_domain::project::YearMonth;
 use meizhen_domain::ranking::{rank, rank_changes, RankChange};
 use meizhen_domain::rates::StartBasis;
 use meizhen_domain::{Level, RegionCode, Role};
-use meizhen_storage::regions;
-pub use meizhen_storage::repo::stats::{Figures, Source};
-use meizhen_storage::repo::stats;
 use meizhen_storage::now_ms;
+use meizhen_storage::regions;
+use meizhen_storage::repo::stats;
+pub use meizhen_storage::repo::stats::{Figures, Source};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -95,7 +95,10 @@ impl RankBy {
             "" | "investment" => Ok(RankBy::Investment),
             "start" => Ok(RankBy::Start),
             "completion" => Ok(RankBy::Completion),
-            other => Err(ServiceError::invalid("by", format!("排名依据“{other}”无效，可选 investment、start、completion"))),
+            other => Err(ServiceError::invalid(
+                "by",
+                format!("排名依据“{other}”无效，可选 investment、start、completion"),
+            )),
         }
     }
     fn value(self, s: &ProjectStats) -> Option<f64> {
@@ -108,7 +111,11 @@ impl RankBy {
 }
 
 impl Services {
-    async fn region_for_stats(&self, actor: &Actor, code: &str) -> Result<(meizhen_storage::Tx, RegionCode, String)> {
+    async fn region_for_stats(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<(meizhen_storage::Tx, RegionCode, String)> {
         require_password_changed(actor)?;
         let code = RegionCode::parse(code)?;
         let mut tx = self.db().begin().await?;
@@ -121,26 +128,56 @@ impl Services {
         Ok((tx, code, row.name))
     }
 
-    pub async fn project_stats(&self, actor: &Actor, code: &str, month: YearMonth, source: Source) -> Result<ProjectStats> {
+    pub async fn project_stats(
+        &self,
+        actor: &Actor,
+        code: &str,
+        month: YearMonth,
+        source: Source,
+    ) -> Result<ProjectStats> {
         let (mut tx, code, _) = self.region_for_stats(actor, code).await?;
         let m = i32::try_from(month.month()).unwrap_or(1);
-        let f = stats::total(&mut tx, source, actor.scope(), code.as_str(), month.year(), m).await?;
+        let f = stats::total(
+            &mut tx,
+            source,
+            actor.scope(),
+            code.as_str(),
+            month.year(),
+            m,
+        )
+        .await?;
         Ok(ProjectStats::from_figures(code.as_str(), month, &f))
     }
 
     /// Figures for each month of a year (trend charts).
-    pub async fn project_trend(&self, actor: &Actor, code: &str, year: i32) -> Result<Vec<ProjectStats>> {
+    pub async fn project_trend(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+    ) -> Result<Vec<ProjectStats>> {
         let (mut tx, code, _) = self.region_for_stats(actor, code).await?;
-        let rows = stats::by_month(&mut tx, Source::Live, actor.scope(), code.as_str(), year).await?;
+        let rows =
+            stats::by_month(&mut tx, Source::Live, actor.scope(), code.as_str(), year).await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(m, f)| YearMonth::new(year, u32::try_from(m).ok()?).map(|ym| ProjectStats::from_figures(code.as_str(), ym, &f)))
+            .filter_map(|(m, f)| {
+                YearMonth::new(year, u32::try_from(m).ok()?)
+                    .map(|ym| ProjectStats::from_figures(code.as_str(), ym, &f))
+            })
             .collect())
     }
 
     /// The child regions of `code` ranked by a rate, with the change since
     /// the previous month.
-    pub async fn project_ranking(&self, actor: &Actor, code: &str, month: YearMonth, by: RankBy, source: Source) -> Result<Vec<RankingLine>> {
+    pub async fn project_ranking(
+        &self,
+        actor: &Actor,
+        code: &str,
+        month: YearMonth,
+        by: RankBy,
+        source: Source,
+    ) -> Result<Vec<RankingLine>> {
         let (mut tx, code, _) = self.region_for_stats(actor, code).await?;
         let Some(child) = code.level().child().filter(|l| *l != Level::Village) else {
             return Err(ServiceError::invalid("region", "乡镇(街道)没有下级排名"));
@@ -148,9 +185,11 @@ impl Services {
         let len = child.code_len();
         let fetch = |ym: YearMonth| (ym.year(), i32::try_from(ym.month()).unwrap_or(1));
         let (y, m) = fetch(month);
-        let now_rows = stats::by_child(&mut tx, source, actor.scope(), code.as_str(), len, y, m).await?;
+        let now_rows =
+            stats::by_child(&mut tx, source, actor.scope(), code.as_str(), len, y, m).await?;
         let (py, pm) = fetch(month.prev());
-        let prev_rows = stats::by_child(&mut tx, source, actor.scope(), code.as_str(), len, py, pm).await?;
+        let prev_rows =
+            stats::by_child(&mut tx, source, actor.scope(), code.as_str(), len, py, pm).await?;
         let names: BTreeMap<String, String> = regions::children(&mut tx, actor.scope(), &code)
             .await?
             .into_iter()
@@ -164,7 +203,12 @@ impl Services {
         let prev_stats: Vec<(String, Option<f64>)> = prev_rows
             .iter()
             .filter(|(_, f)| f.projects > 0)
-            .map(|(c, f)| (c.clone(), by.value(&ProjectStats::from_figures(c, month.prev(), f))))
+            .map(|(c, f)| {
+                (
+                    c.clone(),
+                    by.value(&ProjectStats::from_figures(c, month.prev(), f)),
+                )
+            })
             .collect();
         let ranked = rank(stats_now.iter().map(|(c, s)| (c.clone(), by.value(s))));
         let previous = rank(prev_stats);
@@ -188,15 +232,38 @@ impl Services {
 
     /// Freezes a month's figures for a region (its ranking is then shown as
     /// it stood, whatever is corrected later). Offices only.
-    pub async fn publish_month(&self, actor: &Actor, code: &str, month: YearMonth, meta: &RequestMeta) -> Result<u64> {
+    pub async fn publish_month(
+        &self,
+        actor: &Actor,
+        code: &str,
+        month: YearMonth,
+        meta: &RequestMeta,
+    ) -> Result<u64> {
         let (mut tx, code, name) = self.region_for_stats(actor, code).await?;
-        if !matches!(actor.role, Role::ProvinceOffice | Role::CityOffice | Role::CountyOffice | Role::Admin) {
+        if !matches!(
+            actor.role,
+            Role::ProvinceOffice | Role::CityOffice | Role::CountyOffice | Role::Admin
+        ) {
             return Err(ServiceError::forbidden("只有美镇办可以发布月度数据"));
         }
         let m = i32::try_from(month.month()).unwrap_or(1);
         let n = stats::publish(&mut tx, code.as_str(), month.year(), m, now_ms()).await?;
-        record(&mut tx, Some(actor), meta, Change::new("update", "stats_snapshot", &format!("{code}/{month}"), code.as_str())
-            .summary(format!("发布 {name} {} 项目进度数据（{n} 个乡镇）", month.label_zh()))).await?;
+        record(
+            &mut tx,
+            Some(actor),
+            meta,
+            Change::new(
+                "update",
+                "stats_snapshot",
+                &format!("{code}/{month}"),
+                code.as_str(),
+            )
+            .summary(format!(
+                "发布 {name} {} 项目进度数据（{n} 个乡镇）",
+                month.label_zh()
+            )),
+        )
+        .await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -19,10 +19,7 @@ pub fn rate_bars(title: &str, items: &[(String, Option<f64>)]) -> String {
     let label_w = 110.0;
     let bar_w = 420.0;
     let h = 36.0 + row_h * items.len() as f64;
-    let max = items
-        .iter()
-        .filter_map(|(_, v)| *v)
-        .fold(1.0_f64, f64::max);
+    let max = items.iter().filter_map(|(_, v)| *v).fold(1.0_f64, f64::max);
     let mut s = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
         w = label_w + bar_w + 70.0,
@@ -77,7 +74,10 @@ pub fn month_lines(title: &str, series: &[(&str, &str, Vec<Option<f64>>)]) -> St
         "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
         t = esc(title)
     );
-    s.push_str(&format!("<text x=\"0\" y=\"16\" font-size=\"14\" font-weight=\"bold\" fill=\"#1f2328\">{}</text>", esc(title)));
+    s.push_str(&format!(
+        "<text x=\"0\" y=\"16\" font-size=\"14\" font-weight=\"bold\" fill=\"#1f2328\">{}</text>",
+        esc(title)
+    ));
     for k in 0..=4 {
         let v = max * f64::from(k) / 4.0;
         s.push_str(&format!(
@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn bars_escape_labels_and_show_percentages() {
-        let svg = rate_bars("开工率", &[("白塔<镇>".into(), Some(0.5)), ("横溪镇".into(), None)]);
+        let svg = rate_bars(
+            "开工率",
+            &[("白塔<镇>".into(), Some(0.5)), ("横溪镇".into(), None)],
+        );
         assert!(svg.contains("白塔&lt;镇&gt;"));
         assert!(svg.contains("50.0%"));
         assert!(svg.contains("无数据"));

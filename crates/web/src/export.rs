@@ -235,8 +235,23 @@ fn rate_cell(r: Option<f64>) -> Cell {
 
 /// Projects matching the list filter, in the usual ledger layout with 小计
 /// per town is left to the import/export issue; here a flat ledger with 合计.
-pub async fn projects_xlsx(state: &AppState, actor: &Actor, f: &meizhen_service::projects::ProjectFilter, year: Option<i32>) -> Result<Response, ServiceError> {
-    let page = state.services.projects(actor, f, &PageRequest { page: 1, per_page: EXPORT_LIMIT }).await?;
+pub async fn projects_xlsx(
+    state: &AppState,
+    actor: &Actor,
+    f: &meizhen_service::projects::ProjectFilter,
+    year: Option<i32>,
+) -> Result<Response, ServiceError> {
+    let page = state
+        .services
+        .projects(
+            actor,
+            f,
+            &PageRequest {
+                page: 1,
+                per_page: EXPORT_LIMIT,
+            },
+        )
+        .await?;
     let mut total = 0i64;
     let mut planned = 0i64;
     let rows = page
@@ -253,7 +268,9 @@ pub async fn projects_xlsx(state: &AppState, actor: &Actor, f: &meizhen_service:
                 Cell::Text(if p.is_key { "是" } else { "" }.into()),
                 Cell::Text(crate::pages::projects::status_label(&p.status).into()),
                 Cell::Fen(p.total_investment_fen),
-                p.planned_investment_fen.map(Cell::Fen).unwrap_or(Cell::Empty),
+                p.planned_investment_fen
+                    .map(Cell::Fen)
+                    .unwrap_or(Cell::Empty),
             ]
         })
         .collect();
@@ -269,7 +286,11 @@ pub async fn projects_xlsx(state: &AppState, actor: &Actor, f: &meizhen_service:
             col("重点", 6.0, ColumnKind::Text),
             col("状态", 8.0, ColumnKind::Text),
             col("总投资（万元）", 14.0, ColumnKind::Money),
-            col(&format!("{year_label}计划投资（万元）"), 16.0, ColumnKind::Money),
+            col(
+                &format!("{year_label}计划投资（万元）"),
+                16.0,
+                ColumnKind::Money,
+            ),
         ],
         rows,
         total_row: Some(vec![
@@ -288,9 +309,21 @@ pub async fn projects_xlsx(state: &AppState, actor: &Actor, f: &meizhen_service:
 }
 
 /// The ranking of a region's children for a month (same figures as the page).
-pub async fn ranking_xlsx(state: &AppState, actor: &Actor, code: &str, month: meizhen_domain::project::YearMonth, by: meizhen_service::stats::RankBy) -> Result<Response, ServiceError> {
-    let lines = state.services.project_ranking(actor, code, month, by, meizhen_service::stats::Source::Live).await?;
-    let total = state.services.project_stats(actor, code, month, meizhen_service::stats::Source::Live).await?;
+pub async fn ranking_xlsx(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    month: meizhen_domain::project::YearMonth,
+    by: meizhen_service::stats::RankBy,
+) -> Result<Response, ServiceError> {
+    let lines = state
+        .services
+        .project_ranking(actor, code, month, by, meizhen_service::stats::Source::Live)
+        .await?;
+    let total = state
+        .services
+        .project_stats(actor, code, month, meizhen_service::stats::Source::Live)
+        .await?;
     let view = state.services.region(actor, code).await?;
     let rows = lines
         .iter()
@@ -311,7 +344,11 @@ pub async fn ranking_xlsx(state: &AppState, actor: &Actor, code: &str, month: me
         })
         .collect();
     let table = Table {
-        title: format!("{}美丽城镇建设项目进度排名（截至{}底）", view.region.name, month.label_zh()),
+        title: format!(
+            "{}美丽城镇建设项目进度排名（截至{}底）",
+            view.region.name,
+            month.label_zh()
+        ),
         subtitle: Some(subtitle(actor)),
         columns: vec![
             col("名次", 6.0, ColumnKind::Integer),
@@ -342,5 +379,8 @@ pub async fn ranking_xlsx(state: &AppState, actor: &Actor, code: &str, month: me
         ]),
     };
     let bytes = table_to_xlsx("进度排名", &table).map_err(doc_error)?;
-    Ok(xlsx(bytes, &format!("{}项目进度排名{}.xlsx", view.region.name, month)))
+    Ok(xlsx(
+        bytes,
+        &format!("{}项目进度排名{}.xlsx", view.region.name, month),
+    ))
 }

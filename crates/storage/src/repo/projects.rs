@@ -95,7 +95,10 @@ fn bind_fields(q: &mut Sql, f: &ProjectFields, as_assignments: bool) {
         ("progress_text", text(&f.progress_text)),
         ("progress_pct", Arg::OptI32(f.progress_pct)),
         ("land_acquired_centimu", Arg::I64(f.land_acquired_centimu)),
-        ("land_transferred_centimu", Arg::I64(f.land_transferred_centimu)),
+        (
+            "land_transferred_centimu",
+            Arg::I64(f.land_transferred_centimu),
+        ),
         ("graves_moved", Arg::I64(f.graves_moved)),
         ("households_relocated", Arg::I64(f.households_relocated)),
         ("problems", text(&f.problems)),
@@ -173,7 +176,9 @@ pub async fn by_code(
     town: &str,
     code: &str,
 ) -> Result<Option<ProjectRow>> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM projects WHERE town_code = "));
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM projects WHERE town_code = "
+    ));
     q.bind(Arg::Text(town.into()))
         .push(" AND code = ")
         .bind(Arg::Text(code.into()));
@@ -223,7 +228,8 @@ fn list_filter(scope: &RegionScope, f: &ProjectFilter) -> Sql {
     w.push(" WHERE 1=1");
     scope_filter(&mut w, "p.town_code", scope);
     if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
-        w.push(" AND p.town_code LIKE ").bind(Arg::Text(format!("{r}%")));
+        w.push(" AND p.town_code LIKE ")
+            .bind(Arg::Text(format!("{r}%")));
     }
     if let Some(v) = f.pillar.as_deref().filter(|v| !v.is_empty()) {
         w.push(" AND p.pillar = ").bind(Arg::Text(v.into()));
@@ -313,7 +319,9 @@ pub async fn set_plan(tx: &mut Tx, project: i64, town: &str, year: i32, fen: i64
 }
 
 pub async fn plans(tx: &mut Tx, project: i64) -> Result<Vec<PlanRow>> {
-    let mut q = Sql::new("SELECT project_id, year, planned_investment_fen FROM project_plans WHERE project_id = ");
+    let mut q = Sql::new(
+        "SELECT project_id, year, planned_investment_fen FROM project_plans WHERE project_id = ",
+    );
     q.bind(Arg::I64(project)).push(" ORDER BY year");
     fetch_all(tx, &q).await
 }
@@ -536,7 +544,9 @@ pub async fn set_period(
     reviewed_by: Option<i64>,
     note: &str,
 ) -> Result<()> {
-    let mut q = Sql::new(&format!("INSERT INTO reporting_periods ({PERIOD_COLUMNS}) VALUES ("));
+    let mut q = Sql::new(&format!(
+        "INSERT INTO reporting_periods ({PERIOD_COLUMNS}) VALUES ("
+    ));
     q.bind(Arg::Text(town.into()))
         .push(", ")
         .bind(Arg::I32(year))
@@ -578,7 +588,8 @@ pub struct PhotoRow {
     pub uploaded_at: i64,
 }
 
-const PHOTO_COLUMNS: &str = "id, project_id, report_id, town_code, sha256, content_type, bytes, width, height, \
+const PHOTO_COLUMNS: &str =
+    "id, project_id, report_id, town_code, sha256, content_type, bytes, width, height, \
     taken_at, lat_e6, lon_e6, caption, uploaded_at";
 
 pub struct NewPhoto<'a> {
@@ -632,8 +643,14 @@ pub async fn insert_photo(tx: &mut Tx, p: &NewPhoto<'_>, by: Option<i64>, now: i
     scalar_i64(tx, &q).await
 }
 
-pub async fn photos_for_project(tx: &mut Tx, scope: &RegionScope, project: i64) -> Result<Vec<PhotoRow>> {
-    let mut q = Sql::new(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE project_id = "));
+pub async fn photos_for_project(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    project: i64,
+) -> Result<Vec<PhotoRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {PHOTO_COLUMNS} FROM photos WHERE project_id = "
+    ));
     q.bind(Arg::I64(project));
     scope_filter(&mut q, "town_code", scope);
     q.push(" ORDER BY uploaded_at DESC, id DESC");

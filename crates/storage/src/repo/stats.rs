@@ -98,7 +98,9 @@ pub async fn put(
     for v in values(f) {
         q.push(", ").bind(Arg::I64(v));
     }
-    q.push(", ").bind(Arg::I64(now)).push(") ON CONFLICT (town_code, year, month) DO UPDATE SET ");
+    q.push(", ")
+        .bind(Arg::I64(now))
+        .push(") ON CONFLICT (town_code, year, month) DO UPDATE SET ");
     let sets: Vec<String> = FIGURE_COLUMNS
         .iter()
         .chain([source.stamp()].iter())
@@ -136,7 +138,11 @@ pub async fn by_child(
     let len = i32::try_from(prefix_len).unwrap_or(9);
     let mut q = Sql::new("SELECT substr(town_code, 1, ");
     q.bind(Arg::I32(len))
-        .push(&format!(") AS prefix, {} FROM {} WHERE town_code LIKE ", sums(), source.table()))
+        .push(&format!(
+            ") AS prefix, {} FROM {} WHERE town_code LIKE ",
+            sums(),
+            source.table()
+        ))
         .bind(Arg::Text(format!("{region}%")))
         .push(" AND year = ")
         .bind(Arg::I32(year))

@@ -102,28 +102,64 @@ fn default_month() -> YearMonth {
     YearMonth::from_date(crate::view::today()).prev()
 }
 
-async fn page(State(state): State<AppState>, u: PageUser, Path(code): Path<String>, PageQuery(q): PageQuery<Query>) -> Response {
+async fn page(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<Query>,
+) -> Response {
     match build(&state, &u, &code, &q).await {
         Ok(p) => render(&p),
         Err(e) => PageError(e).into_response(),
     }
 }
 
-async fn build(state: &AppState, u: &PageUser, code: &str, q: &Query) -> Result<ProgressPage, ServiceError> {
+async fn build(
+    state: &AppState,
+    u: &PageUser,
+    code: &str,
+    q: &Query,
+) -> Result<ProgressPage, ServiceError> {
     let month = match q.month.as_deref() {
         Some(m) => YearMonth::parse(m)?,
         None => default_month(),
     };
     let by = RankBy::parse(&q.by)?;
-    let source = if q.published.is_some() { Source::Published } else { Source::Live };
+    let source = if q.published.is_some() {
+        Source::Published
+    } else {
+        Source::Live
+    };
     let view = state.services.region(&u.actor, code).await?;
-    let stats = state.services.project_stats(&u.actor, code, month, source).await?;
+    let stats = state
+        .services
+        .project_stats(&u.actor, code, month, source)
+        .await?;
     let region = RegionCode::parse(code)?;
     let is_town = region.level() == meizhen_domain::Level::Town;
-    let ranking = if is_town { Vec::new() } else { state.services.project_ranking(&u.actor, code, month, by, source).await? };
-    let trend = state.services.project_trend(&u.actor, code, month.year()).await?;
-    let towns = state.services.month_overview(&u.actor, code, month, crate::view::today()).await?;
-    let mut l = Layout::new(&u.actor, &u.csrf, "progress", format!("{} 项目进度", view.region.name)).flash(done_message(q.done.as_deref()));
+    let ranking = if is_town {
+        Vec::new()
+    } else {
+        state
+            .services
+            .project_ranking(&u.actor, code, month, by, source)
+            .await?
+    };
+    let trend = state
+        .services
+        .project_trend(&u.actor, code, month.year())
+        .await?;
+    let towns = state
+        .services
+        .month_overview(&u.actor, code, month, crate::view::today())
+        .await?;
+    let mut l = Layout::new(
+        &u.actor,
+        &u.csrf,
+        "progress",
+        format!("{} 项目进度", view.region.name),
+    )
+    .flash(done_message(q.done.as_deref()));
     for (c, n) in &view.breadcrumb {
         l = l.crumb(n.clone(), Some(format!("/progress/{c}")));
     }
@@ -152,10 +188,21 @@ async fn build(state: &AppState, u: &PageUser, code: &str, q: &Query) -> Result<
     }
     Ok(ProgressPage {
         trend_svg: charts::month_lines(
-            &format!("{} {} 年投资完成趋势（万元）", view.region.name, month.year()),
-            &[("年度计划投资", "#8a5a00", planned), ("累计完成投资", "#0b5f4a", done)],
+            &format!(
+                "{} {} 年投资完成趋势（万元）",
+                view.region.name,
+                month.year()
+            ),
+            &[
+                ("年度计划投资", "#8a5a00", planned),
+                ("累计完成投资", "#0b5f4a", done),
+            ],
         ),
-        bars_svg: if bars.is_empty() { String::new() } else { charts::rate_bars(&format!("{}下级区划{}", view.region.name, by_label), &bars) },
+        bars_svg: if bars.is_empty() {
+            String::new()
+        } else {
+            charts::rate_bars(&format!("{}下级区划{}", view.region.name, by_label), &bars)
+        },
         ranking: ranking
             .iter()
             .map(|r| RankRow {
@@ -168,7 +215,14 @@ async fn build(state: &AppState, u: &PageUser, code: &str, q: &Query) -> Result<
             .collect(),
         h: headline(&stats),
         can_submit: is_town && may_write_projects(&u.actor, &region),
-        can_publish: !is_town && matches!(u.actor.role, meizhen_domain::Role::ProvinceOffice | meizhen_domain::Role::CityOffice | meizhen_domain::Role::CountyOffice | meizhen_domain::Role::Admin),
+        can_publish: !is_town
+            && matches!(
+                u.actor.role,
+                meizhen_domain::Role::ProvinceOffice
+                    | meizhen_domain::Role::CityOffice
+                    | meizhen_domain::Role::CountyOffice
+                    | meizhen_domain::Role::Admin
+            ),
         review_towns: towns
             .iter()
             .filter(|t| RegionCode::parse(&t.town_code).is_ok_and(|c| may_review(&u.actor, &c)))
@@ -191,7 +245,12 @@ async fn build(state: &AppState, u: &PageUser, code: &str, q: &Query) -> Result<
     })
 }
 
-async fn export(State(state): State<AppState>, u: PageUser, Path(code): Path<String>, PageQuery(q): PageQuery<Query>) -> Response {
+async fn export(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<Query>,
+) -> Response {
     let result = async {
         let month = match q.month.as_deref() {
             Some(m) => YearMonth::parse(m)?,
@@ -203,14 +262,21 @@ async fn export(State(state): State<AppState>, u: PageUser, Path(code): Path<Str
     result.unwrap_or_else(|e| PageError(e).into_response())
 }
 
-async fn submit(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path((code, month)): Path<(String, String)>) -> Response {
+async fn submit(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path((code, month)): Path<(String, String)>,
+) -> Response {
     let r = async {
         let m = YearMonth::parse(&month)?;
         state.services.submit_month(&u.actor, &code, m, &meta).await
     }
     .await;
     match r {
-        Ok(_) => Redirect::to(&format!("/progress/{code}?month={month}&done=saved")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/progress/{code}?month={month}&done=saved")).into_response()
+        }
         Err(e) => PageError(e).into_response(),
     }
 }
@@ -224,27 +290,51 @@ struct ReviewForm {
     back: String,
 }
 
-async fn review(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path((code, month)): Path<(String, String)>, PageForm(f): PageForm<ReviewForm>) -> Response {
+async fn review(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path((code, month)): Path<(String, String)>,
+    PageForm(f): PageForm<ReviewForm>,
+) -> Response {
     let r = async {
         let m = YearMonth::parse(&month)?;
-        state.services.review_month(&u.actor, &code, m, f.decision == "accept", &f.note, &meta).await
+        state
+            .services
+            .review_month(&u.actor, &code, m, f.decision == "accept", &f.note, &meta)
+            .await
     }
     .await;
-    let back = RegionCode::parse(&f.back).map(|c| c.to_string()).unwrap_or_else(|_| code.clone());
+    let back = RegionCode::parse(&f.back)
+        .map(|c| c.to_string())
+        .unwrap_or_else(|_| code.clone());
     match r {
-        Ok(_) => Redirect::to(&format!("/progress/{back}?month={month}&done=saved")).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/progress/{back}?month={month}&done=saved")).into_response()
+        }
         Err(e) => PageError(e).into_response(),
     }
 }
 
-async fn publish(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path((code, month)): Path<(String, String)>) -> Response {
+async fn publish(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path((code, month)): Path<(String, String)>,
+) -> Response {
     let r = async {
         let m = YearMonth::parse(&month)?;
-        state.services.publish_month(&u.actor, &code, m, &meta).await
+        state
+            .services
+            .publish_month(&u.actor, &code, m, &meta)
+            .await
     }
     .await;
     match r {
-        Ok(_) => Redirect::to(&format!("/progress/{code}?month={month}&published=on&done=saved")).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/progress/{code}?month={month}&published=on&done=saved"
+        ))
+        .into_response(),
         Err(e) => PageError(e).into_response(),
     }
 }

@@ -35,7 +35,9 @@ pub fn wan(fen: i64) -> String {
 }
 
 pub fn status_label(id: &str) -> &'static str {
-    ProjectStatus::from_id(id).map(ProjectStatus::label).unwrap_or("")
+    ProjectStatus::from_id(id)
+        .map(ProjectStatus::label)
+        .unwrap_or("")
 }
 
 pub fn pillar_label(id: &str) -> &'static str {
@@ -47,7 +49,10 @@ fn pillars() -> Vec<(&'static str, &'static str)> {
 }
 
 fn statuses() -> Vec<(&'static str, &'static str)> {
-    ProjectStatus::ALL.iter().map(|s| (s.id(), s.label())).collect()
+    ProjectStatus::ALL
+        .iter()
+        .map(|s| (s.id(), s.label()))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -82,7 +87,14 @@ impl ListQuery {
     fn base(&self) -> String {
         let year = self.year.map(|y| y.to_string()).unwrap_or_default();
         let key = if self.key_only.is_some() { "on" } else { "" };
-        query_string(&[("region", &self.region), ("year", &year), ("pillar", &self.pillar), ("status", &self.status), ("key_only", key), ("q", &self.q)])
+        query_string(&[
+            ("region", &self.region),
+            ("year", &year),
+            ("pillar", &self.pillar),
+            ("status", &self.status),
+            ("key_only", key),
+            ("q", &self.q),
+        ])
     }
 }
 
@@ -114,7 +126,11 @@ struct ListPage {
     can_create: bool,
 }
 
-async fn list(State(state): State<AppState>, u: PageUser, PageQuery(q): PageQuery<ListQuery>) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Response {
     let page = PageRequest::new(q.page, None);
     let result = match state.services.projects(&u.actor, &q.filter(), &page).await {
         Ok(r) => r,
@@ -141,7 +157,11 @@ async fn list(State(state): State<AppState>, u: PageUser, PageQuery(q): PageQuer
                 returned: p.review_state == "returned",
             })
             .collect(),
-        export_href: if base.is_empty() { "/projects/export.xlsx".into() } else { format!("/projects/export.xlsx?{base}") },
+        export_href: if base.is_empty() {
+            "/projects/export.xlsx".into()
+        } else {
+            format!("/projects/export.xlsx?{base}")
+        },
         can_create: u.actor.role == meizhen_domain::Role::TownStaff,
         year: q.year.map(|y| y.to_string()).unwrap_or_default(),
         pillars: pillars(),
@@ -150,7 +170,11 @@ async fn list(State(state): State<AppState>, u: PageUser, PageQuery(q): PageQuer
     })
 }
 
-async fn export(State(state): State<AppState>, u: PageUser, PageQuery(q): PageQuery<ListQuery>) -> Response {
+async fn export(
+    State(state): State<AppState>,
+    u: PageUser,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> Response {
     match crate::export::projects_xlsx(&state, &u.actor, &q.filter(), q.year).await {
         Ok(r) => r,
         Err(e) => PageError(e).into_response(),
@@ -193,12 +217,16 @@ impl ProjectForm {
     fn input(&self) -> Result<ProjectInput, ServiceError> {
         let pct = match self.progress_pct.trim() {
             "" => None,
-            t => Some(t.trim_end_matches('%').parse::<i32>().map_err(|_| ServiceError::invalid("progress_pct", "形象进度百分比应为 0 到 100 的整数"))?),
+            t => Some(t.trim_end_matches('%').parse::<i32>().map_err(|_| {
+                ServiceError::invalid("progress_pct", "形象进度百分比应为 0 到 100 的整数")
+            })?),
         };
         let plans = match (self.plan_year.trim(), self.plan_amount.trim()) {
             ("", "") => Vec::new(),
             (y, a) => vec![PlanInput {
-                year: y.parse().map_err(|_| ServiceError::invalid("plan_year", "请填写计划投资的年度（四位数）"))?,
+                year: y.parse().map_err(|_| {
+                    ServiceError::invalid("plan_year", "请填写计划投资的年度（四位数）")
+                })?,
                 amount: a.to_owned(),
             }],
         };
@@ -231,7 +259,13 @@ impl ProjectForm {
     }
 
     fn of(p: &ProjectRow, plan: Option<(i32, i64)>) -> ProjectForm {
-        let centimu = |v: i64| if v == 0 { String::new() } else { Fen::new(v).to_yuan_string() };
+        let centimu = |v: i64| {
+            if v == 0 {
+                String::new()
+            } else {
+                Fen::new(v).to_yuan_string()
+            }
+        };
         let count = |v: i64| if v == 0 { String::new() } else { v.to_string() };
         ProjectForm {
             town: p.town_code.clone(),
@@ -277,9 +311,15 @@ struct FormPage {
 }
 
 fn form_page(u: &PageUser, id: Option<i64>, f: ProjectForm, error: Option<String>) -> FormPage {
-    let title = if id.is_some() { "编辑项目" } else { "新增项目" };
+    let title = if id.is_some() {
+        "编辑项目"
+    } else {
+        "新增项目"
+    };
     FormPage {
-        l: Layout::new(&u.actor, &u.csrf, "projects", title).crumb("项目库", Some("/projects".into())).crumb(title, None),
+        l: Layout::new(&u.actor, &u.csrf, "projects", title)
+            .crumb("项目库", Some("/projects".into()))
+            .crumb(title, None),
         id,
         is_key: f.is_key.is_some(),
         f,
@@ -309,15 +349,28 @@ fn with_status(status: StatusCode, mut r: Response) -> Response {
     r
 }
 
-async fn create(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, PageForm(f): PageForm<ProjectForm>) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    PageForm(f): PageForm<ProjectForm>,
+) -> Response {
     let result = match f.input() {
-        Ok(input) => state.services.create_project(&u.actor, &f.town, &input, &meta).await,
+        Ok(input) => {
+            state
+                .services
+                .create_project(&u.actor, &f.town, &input, &meta)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok(p) => Redirect::to(&format!("/projects/{}?done=created", p.id)).into_response(),
         Err(e @ ServiceError::Internal(_)) => PageError(e).into_response(),
-        Err(e) => with_status(crate::error::status_of(&e), render(&form_page(&u, None, f, Some(e.to_string())))),
+        Err(e) => with_status(
+            crate::error::status_of(&e),
+            render(&form_page(&u, None, f, Some(e.to_string()))),
+        ),
     }
 }
 
@@ -325,21 +378,42 @@ async fn edit_page(State(state): State<AppState>, u: PageUser, Path(id): Path<i6
     match state.services.project(&u.actor, id).await {
         Ok(v) => {
             let plan = v.plans.last().map(|p| (p.year, p.planned_investment_fen));
-            render(&form_page(&u, Some(id), ProjectForm::of(&v.project, plan), None))
+            render(&form_page(
+                &u,
+                Some(id),
+                ProjectForm::of(&v.project, plan),
+                None,
+            ))
         }
         Err(e) => PageError(e).into_response(),
     }
 }
 
-async fn update(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path(id): Path<i64>, PageForm(f): PageForm<ProjectForm>) -> Response {
+async fn update(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ProjectForm>,
+) -> Response {
     let result = match f.input() {
-        Ok(input) => state.services.update_project(&u.actor, id, &input, &meta).await,
+        Ok(input) => {
+            state
+                .services
+                .update_project(&u.actor, id, &input, &meta)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Redirect::to(&format!("/projects/{id}?done=saved")).into_response(),
-        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => PageError(e).into_response(),
-        Err(e) => with_status(crate::error::status_of(&e), render(&form_page(&u, Some(id), f, Some(e.to_string())))),
+        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => {
+            PageError(e).into_response()
+        }
+        Err(e) => with_status(
+            crate::error::status_of(&e),
+            render(&form_page(&u, Some(id), f, Some(e.to_string()))),
+        ),
     }
 }
 
@@ -383,7 +457,13 @@ struct ShowPage {
     error: Option<String>,
 }
 
-async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String>, error: Option<(StatusCode, String)>) -> Response {
+async fn show_page(
+    state: &AppState,
+    u: &PageUser,
+    id: i64,
+    flash: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Response {
     let v = match state.services.project(&u.actor, id).await {
         Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
@@ -393,7 +473,9 @@ async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String
         None => (StatusCode::OK, None),
     };
     // The month to report: last month (reports are due early the next month).
-    let report_month = YearMonth::from_date(crate::view::today()).prev().to_string();
+    let report_month = YearMonth::from_date(crate::view::today())
+        .prev()
+        .to_string();
     let p = v.project.clone();
     let page = ShowPage {
         l: Layout::new(&u.actor, &u.csrf, "projects", p.name.clone())
@@ -404,7 +486,11 @@ async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String
         pillar: pillar_label(&p.pillar),
         status: status_label(&p.status),
         total: wan(p.total_investment_fen),
-        plans: v.plans.iter().map(|pl| (pl.year, wan(pl.planned_investment_fen))).collect(),
+        plans: v
+            .plans
+            .iter()
+            .map(|pl| (pl.year, wan(pl.planned_investment_fen)))
+            .collect(),
         reports: v
             .reports
             .iter()
@@ -415,7 +501,13 @@ async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String
                 cumulative_wan: wan(r.cumulative_fen),
                 year_wan: wan(r.year_cumulative_fen),
                 status: status_label(&r.status),
-                progress: format!("{}{}", r.progress_text, r.progress_pct.map(|p| format!("（{p}%）")).unwrap_or_default()),
+                progress: format!(
+                    "{}{}",
+                    r.progress_text,
+                    r.progress_pct
+                        .map(|p| format!("（{p}%）"))
+                        .unwrap_or_default()
+                ),
                 problems: r.problems.clone(),
                 correction: r.correction_reason.clone(),
                 submitted: time(r.updated_at),
@@ -436,7 +528,11 @@ async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String
         can_edit: v.can_edit,
         can_review: v.can_review,
         report_month,
-        last_cumulative: v.reports.last().map(|r| wan(r.cumulative_fen)).unwrap_or_default(),
+        last_cumulative: v
+            .reports
+            .last()
+            .map(|r| wan(r.cumulative_fen))
+            .unwrap_or_default(),
         statuses: statuses(),
         land_acquired: Fen::new(p.land_acquired_centimu).to_yuan_string(),
         land_transferred: Fen::new(p.land_transferred_centimu).to_yuan_string(),
@@ -446,7 +542,12 @@ async fn show_page(state: &AppState, u: &PageUser, id: i64, flash: Option<String
     with_status(status, render(&page))
 }
 
-async fn show(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, PageQuery(q): PageQuery<super::auth::DoneQuery>) -> Response {
+async fn show(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    PageQuery(q): PageQuery<super::auth::DoneQuery>,
+) -> Response {
     show_page(&state, &u, id, done_message(q.done.as_deref()), None).await
 }
 
@@ -466,12 +567,20 @@ struct ReportForm {
     correction_reason: String,
 }
 
-async fn report(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path(id): Path<i64>, PageForm(f): PageForm<ReportForm>) -> Response {
+async fn report(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ReportForm>,
+) -> Response {
     let result = async {
         let month = YearMonth::parse(&f.month)?;
         let pct = match f.progress_pct.trim() {
             "" => None,
-            t => Some(t.trim_end_matches('%').parse::<i32>().map_err(|_| ServiceError::invalid("progress_pct", "形象进度百分比应为 0 到 100 的整数"))?),
+            t => Some(t.trim_end_matches('%').parse::<i32>().map_err(|_| {
+                ServiceError::invalid("progress_pct", "形象进度百分比应为 0 到 100 的整数")
+            })?),
         };
         let input = ReportInput {
             cumulative_investment: f.cumulative_investment.clone(),
@@ -481,13 +590,27 @@ async fn report(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Pa
             problems: f.problems.clone(),
             correction_reason: f.correction_reason.clone(),
         };
-        state.services.submit_report(&u.actor, id, month, &input, &meta).await
+        state
+            .services
+            .submit_report(&u.actor, id, month, &input, &meta)
+            .await
     }
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/projects/{id}?done=saved")).into_response(),
-        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => PageError(e).into_response(),
-        Err(e) => show_page(&state, &u, id, None, Some((crate::error::status_of(&e), e.to_string()))).await,
+        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => {
+            PageError(e).into_response()
+        }
+        Err(e) => {
+            show_page(
+                &state,
+                &u,
+                id,
+                None,
+                Some((crate::error::status_of(&e), e.to_string())),
+            )
+            .await
+        }
     }
 }
 
@@ -497,10 +620,31 @@ struct ReturnForm {
     note: String,
 }
 
-async fn return_project(State(state): State<AppState>, u: PageUser, Meta(meta): Meta, Path(id): Path<i64>, PageForm(f): PageForm<ReturnForm>) -> Response {
-    match state.services.return_project(&u.actor, id, &f.note, &meta).await {
+async fn return_project(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<ReturnForm>,
+) -> Response {
+    match state
+        .services
+        .return_project(&u.actor, id, &f.note, &meta)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/projects/{id}?done=saved")).into_response(),
-        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => PageError(e).into_response(),
-        Err(e) => show_page(&state, &u, id, None, Some((crate::error::status_of(&e), e.to_string()))).await,
+        Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_))) => {
+            PageError(e).into_response()
+        }
+        Err(e) => {
+            show_page(
+                &state,
+                &u,
+                id,
+                None,
+                Some((crate::error::status_of(&e), e.to_string())),
+            )
+            .await
+        }
     }
 }
