@@ -5,6 +5,10 @@
 //! or, for very large exports, writes a file row by row in constant memory
 //! ([`write_large_table`], [`XlsxStreamWriter`]).
 //!
+//! The other way round, [`read_project_ledger`] reads the project ledgers
+//! that offices keep in Excel (titles, merged multi-row headers, 小计 rows,
+//! notes and all) into plain rows; see the [`ledger`] module.
+//!
 //! # Money
 //!
 //! Money is carried as `i64` 分 (fen) everywhere in the platform and shown in

@@ -14,7 +14,7 @@ use crate::{Actor, RequestMeta, Result, ServiceError, Services};
 use meizhen_domain::money::{Fen, MoneyUnit};
 use meizhen_domain::page::{Page, PageRequest};
 use meizhen_domain::project::{
-    check_cumulative, check_transition, parse_date, Pillar, ProjectStatus, ReportingWindow,
+    check_cumulative, check_transition, parse_date_loose, Pillar, ProjectStatus, ReportingWindow,
     YearMonth,
 };
 use meizhen_domain::rates::{ProjectCounts, ProjectFacts};
@@ -105,13 +105,16 @@ fn text(s: &str, field: &'static str, label: &str, max: usize) -> Result<String>
     Ok(t.to_owned())
 }
 
+/// Dates as ledgers write them; a month alone ("2020.3") is stored as its
+/// first day, since plans are made to the month and rates count by month.
 fn opt_date(s: &str, field: &'static str) -> Result<Option<String>> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    parse_date(s)
+    let (y, m, d) = parse_date_loose(s).map_err(|e| ServiceError::invalid(field, e.message))?;
+    chrono::NaiveDate::from_ymd_opt(y, m, d.unwrap_or(1))
         .map(|d| Some(d.format("%Y-%m-%d").to_string()))
-        .map_err(|e| ServiceError::invalid(field, e.message))
+        .ok_or_else(|| ServiceError::invalid(field, format!("日期“{s}”不存在")))
 }
 
 /// 亩 with up to two decimals → hundredths.
@@ -875,7 +878,7 @@ impl Services {
             let p = periods.get(&town);
             let submitted_on = p
                 .and_then(|p| p.submitted_at)
-                .and_then(|ms| meizhen_domain::time::to_shanghai(ms))
+                .and_then(meizhen_domain::time::to_shanghai)
                 .map(|t| t.date_naive());
             let state = window.status(month, submitted_on, today);
             out.push(TownMonth {

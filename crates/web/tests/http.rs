@@ -6,6 +6,7 @@ mod http {
     mod auth;
     mod bad_input;
     mod pages;
+    mod projects;
     mod scope;
     pub mod support;
     mod writes;

@@ -363,6 +363,8 @@ pub struct ReportFields {
 }
 
 /// Creates or replaces the report of a project for a month.
+/// (Project, town, year, month, fields, author, time: one row, one place.)
+#[allow(clippy::too_many_arguments)]
 pub async fn upsert_report(
     tx: &mut Tx,
     project: i64,

@@ -113,7 +113,8 @@ pub async fn put(
 fn sums() -> String {
     FIGURE_COLUMNS
         .iter()
-        .map(|c| format!("COALESCE(SUM({c}), 0) AS {c}"))
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both engines give i64.
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
