@@ -116,6 +116,11 @@ impl RegionCode {
         &self.0
     }
 
+    /// 浙江省 (33), the root of every scope.
+    pub fn zhejiang() -> RegionCode {
+        RegionCode("33".to_owned())
+    }
+
     pub fn level(&self) -> Level {
         // Parsing guarantees a valid length.
         Level::from_code_len(self.0.len()).unwrap_or(Level::Village)

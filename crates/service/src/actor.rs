@@ -15,6 +15,9 @@ pub struct Actor {
     pub must_change_password: bool,
     #[serde(skip)]
     scope: RegionScope,
+    /// The command line acting for whoever runs it (server files' owner).
+    #[serde(skip)]
+    pub(crate) is_system: bool,
 }
 
 impl Actor {
@@ -30,7 +33,25 @@ impl Actor {
             region,
             department: u.department.clone(),
             must_change_password: u.must_change_password,
+            is_system: false,
         })
+    }
+
+    /// The command line (`meizhen import …`), with the administrator's
+    /// province-wide scope. Audit entries name it as such.
+    pub fn system() -> Actor {
+        let province = RegionCode::zhejiang();
+        Actor {
+            id: 0,
+            username: "（命令行）".into(),
+            display_name: "命令行".into(),
+            role: Role::Admin,
+            scope: RegionScope::new(province.clone(), None),
+            region: province,
+            department: None,
+            must_change_password: false,
+            is_system: true,
+        }
     }
 
     pub fn scope(&self) -> &RegionScope {

@@ -61,7 +61,7 @@ pub async fn record(
         tx,
         &NewEntry {
             at: now_ms(),
-            actor_id: actor.map(|a| a.id),
+            actor_id: actor.filter(|a| !a.is_system).map(|a| a.id),
             actor_name: &actor_name,
             action: c.action,
             entity: c.entity,
@@ -84,13 +84,13 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<EntryRow>> {
         require_audit_reader(actor)?;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         Ok(repo::list(&mut tx, actor.scope(), filter, page).await?)
     }
 
     pub async fn audit_entry(&self, actor: &Actor, id: i64) -> Result<EntryRow> {
         require_audit_reader(actor)?;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         repo::get(&mut tx, actor.scope(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("日志"))

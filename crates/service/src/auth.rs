@@ -129,25 +129,28 @@ impl Services {
     pub async fn session(&self, raw_id: &str) -> Result<Option<SessionInfo>> {
         let now = now_ms();
         let hash = sha256_hex(raw_id);
-        let mut tx = self.begin().await?;
+        // Every request resolves its session: read without the write lock and
+        // write (expiry, sliding) only when needed, in its own short transaction.
+        let mut tx = self.db().begin_read().await?;
         let Some(s) = sessions::get(&mut tx, &hash).await? else {
             return Ok(None);
         };
+        let user = users::by_id(&mut tx, s.user_id).await?;
+        drop(tx);
         let absolute_end = s.created_at + self.config().session_absolute_secs * 1000;
         if s.expires_at < now || absolute_end < now {
+            let mut tx = self.begin().await?;
             sessions::delete(&mut tx, &hash).await?;
             tx.commit().await?;
             return Ok(None);
         }
-        let Some(user) = users::by_id(&mut tx, s.user_id).await? else {
+        let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(None);
         };
-        if user.disabled {
-            return Ok(None);
-        }
         // Slide the idle expiry, at most once a minute to spare the database.
         if now - s.last_seen_at > 60_000 {
             let expires = (now + self.config().session_idle_secs * 1000).min(absolute_end);
+            let mut tx = self.begin().await?;
             sessions::touch(&mut tx, &hash, now, expires).await?;
             tx.commit().await?;
         }
@@ -182,17 +185,17 @@ impl Services {
             return Ok(None);
         }
         let now = now_ms();
-        let mut tx = self.begin().await?;
+        let mut tx = self.db().begin_read().await?;
         let Some(t) = tokens::by_hash(&mut tx, &sha256_hex(raw)).await? else {
             return Ok(None);
         };
-        let Some(user) = users::by_id(&mut tx, t.user_id).await? else {
+        let user = users::by_id(&mut tx, t.user_id).await?;
+        drop(tx);
+        let Some(user) = user.filter(|u| !u.disabled) else {
             return Ok(None);
         };
-        if user.disabled {
-            return Ok(None);
-        }
         if t.last_used_at.is_none_or(|u| now - u > 60_000) {
+            let mut tx = self.begin().await?;
             tokens::mark_used(&mut tx, t.id, now).await?;
             tx.commit().await?;
         }
@@ -240,7 +243,7 @@ impl Services {
     }
 
     pub async fn tokens(&self, actor: &Actor) -> Result<Vec<TokenRow>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.db().begin_read().await?;
         Ok(tokens::for_user(&mut tx, actor.id).await?)
     }
 

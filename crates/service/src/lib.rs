@@ -14,6 +14,7 @@ mod crypto;
 pub mod demo;
 mod error;
 pub mod generate;
+pub mod import;
 pub mod projects;
 pub mod regions;
 pub mod stats;

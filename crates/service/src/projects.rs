@@ -284,6 +284,11 @@ impl Services {
         Ok(self.db().begin().await?)
     }
 
+    async fn project_read_tx(&self, actor: &Actor) -> Result<Tx> {
+        require_password_changed(actor)?;
+        Ok(self.db().begin_read().await?)
+    }
+
     async fn town_in_scope(tx: &mut Tx, actor: &Actor, town: &str) -> Result<(RegionCode, String)> {
         let code = RegionCode::parse(town)?;
         let row = regions::get(tx, actor.scope(), &code)
@@ -480,12 +485,12 @@ impl Services {
         filter: &ProjectFilter,
         page: &PageRequest,
     ) -> Result<Page<ProjectListRow>> {
-        let mut tx = self.project_tx(actor).await?;
+        let mut tx = self.project_read_tx(actor).await?;
         Ok(repo::list(&mut tx, actor.scope(), filter, page).await?)
     }
 
     pub async fn project(&self, actor: &Actor, id: i64) -> Result<ProjectView> {
-        let mut tx = self.project_tx(actor).await?;
+        let mut tx = self.project_read_tx(actor).await?;
         let project = repo::get(&mut tx, actor.scope(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("项目"))?;
@@ -841,7 +846,7 @@ impl Services {
         month: YearMonth,
         today: chrono::NaiveDate,
     ) -> Result<Vec<TownMonth>> {
-        let mut tx = self.project_tx(actor).await?;
+        let mut tx = self.project_read_tx(actor).await?;
         let code = RegionCode::parse(region)?;
         regions::get(&mut tx, actor.scope(), &code)
             .await?

@@ -52,6 +52,11 @@ pub struct Bootstrap {
 impl Services {
     async fn read_tx(&self, actor: &Actor) -> Result<Tx> {
         require_password_changed(actor)?;
+        Ok(self.db().begin_read().await?)
+    }
+
+    async fn write_tx(&self, actor: &Actor) -> Result<Tx> {
+        require_password_changed(actor)?;
         Ok(self.db().begin().await?)
     }
 
@@ -153,7 +158,7 @@ impl Services {
         if let Some(t) = town_type {
             check_town_type(t)?;
         }
-        let mut tx = self.read_tx(actor).await?;
+        let mut tx = self.write_tx(actor).await?;
         let (code, before) = Self::town_for_office(&mut tx, actor, code).await?;
         repo::set_town_type(&mut tx, &code, town_type).await?;
         record(
@@ -183,7 +188,7 @@ impl Services {
     ) -> Result<Option<Enrollment>> {
         check_year(year)?;
         let kind = Enrollment::parse(kind)?;
-        let mut tx = self.read_tx(actor).await?;
+        let mut tx = self.write_tx(actor).await?;
         let (code, town) = Self::town_for_office(&mut tx, actor, code).await?;
         let before = enrollments::list(&mut tx, actor.scope(), Some(code.as_str()), Some(year))
             .await?
@@ -293,7 +298,7 @@ impl Services {
         g: &GridInput,
         meta: &RequestMeta,
     ) -> Result<GridRow> {
-        let mut tx = self.read_tx(actor).await?;
+        let mut tx = self.write_tx(actor).await?;
         let (town, town_row) = Self::region_in_scope(&mut tx, actor, town).await?;
         Self::check_grid_writer(actor, &town)?;
         let (name, village, description) = Self::check_grid_input(&mut tx, actor, &town, g).await?;
@@ -336,7 +341,7 @@ impl Services {
         g: &GridInput,
         meta: &RequestMeta,
     ) -> Result<GridRow> {
-        let mut tx = self.read_tx(actor).await?;
+        let mut tx = self.write_tx(actor).await?;
         let before = grids::get(&mut tx, actor.scope(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("网格"))?;
@@ -369,7 +374,7 @@ impl Services {
     }
 
     pub async fn delete_grid(&self, actor: &Actor, id: i64, meta: &RequestMeta) -> Result<()> {
-        let mut tx = self.read_tx(actor).await?;
+        let mut tx = self.write_tx(actor).await?;
         let before = grids::get(&mut tx, actor.scope(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("网格"))?;

@@ -118,7 +118,7 @@ impl Services {
     ) -> Result<(meizhen_storage::Tx, RegionCode, String)> {
         require_password_changed(actor)?;
         let code = RegionCode::parse(code)?;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         let row = regions::get(&mut tx, actor.scope(), &code)
             .await?
             .ok_or_else(|| ServiceError::not_found("区划"))?;
@@ -239,7 +239,9 @@ impl Services {
         month: YearMonth,
         meta: &RequestMeta,
     ) -> Result<u64> {
-        let (mut tx, code, name) = self.region_for_stats(actor, code).await?;
+        let (read, code, name) = self.region_for_stats(actor, code).await?;
+        drop(read);
+        let mut tx = self.db().begin().await?;
         if !matches!(
             actor.role,
             Role::ProvinceOffice | Role::CityOffice | Role::CountyOffice | Role::Admin

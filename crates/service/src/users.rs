@@ -213,7 +213,7 @@ impl Services {
 
     /// One's own account.
     pub async fn me(&self, actor: &Actor) -> Result<UserRow> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         repo::by_id(&mut tx, actor.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)
@@ -226,7 +226,7 @@ impl Services {
         filter: &UserFilter,
     ) -> Result<Vec<UserListRow>> {
         let scope = RegionScope::new(RegionCode::parse(region)?, None);
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         let page = PageRequest::new(Some(1), Some(meizhen_domain::page::MAX_PER_PAGE));
         let mut out = Vec::new();
         let mut p = page;
@@ -249,13 +249,13 @@ impl Services {
         page: &PageRequest,
     ) -> Result<Page<UserListRow>> {
         require_manager(actor)?;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         Ok(repo::list(&mut tx, actor.scope(), filter, page).await?)
     }
 
     pub async fn user(&self, actor: &Actor, id: i64) -> Result<UserRow> {
         require_manager(actor)?;
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_read().await?;
         repo::get_scoped(&mut tx, actor.scope(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("用户"))

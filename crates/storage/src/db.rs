@@ -91,7 +91,20 @@ impl Db {
         }
     }
 
+    /// A transaction that may write. On SQLite it takes the write lock at the
+    /// start (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+    /// writes fails with SQLITE_BUSY_SNAPSHOT when another writer got in
+    /// between, which busy_timeout cannot wait out.
     pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A read-only unit of work: on SQLite a deferred transaction, so readers
+    /// never wait for the writer (WAL). Must not write.
+    pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),

@@ -216,7 +216,14 @@ pub async fn children(
     let villages: Vec<PrefixCount> =
         fetch_all(tx, &grouped("regions.code", " AND level = 'village'")).await?;
     let users: Vec<PrefixCount> = fetch_all(tx, &grouped("users.region_code", "")).await?;
-    let grids: Vec<PrefixCount> = fetch_all(tx, &grouped("grids.town_code", "")).await?;
+    // Grids belong to a town and optionally a village: count villages' grids
+    // by their village.
+    let grid_column = if child_level == Level::Village {
+        "grids.village_code"
+    } else {
+        "grids.town_code"
+    };
+    let grids: Vec<PrefixCount> = fetch_all(tx, &grouped(grid_column, "")).await?;
     let find = |v: &[PrefixCount], code: &str| {
         v.iter()
             .find(|p| p.prefix == code)
@@ -226,13 +233,14 @@ pub async fn children(
     Ok(kids
         .into_iter()
         .map(|k| ChildSummary {
+            // Counts are of regions strictly below the child, as in `totals`.
             towns: if k.level == "town" {
-                1
+                0
             } else {
                 find(&towns, &k.code)
             },
             villages: if k.level == "village" {
-                1
+                0
             } else {
                 find(&villages, &k.code)
             },

@@ -9,6 +9,14 @@
       var open = sidebar.classList.toggle("open");
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
+    // Escape closes the menu and returns focus to its button.
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && sidebar.classList.contains("open")) {
+        sidebar.classList.remove("open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
   }
   // Buttons that change something irreversible ask first.
   document.addEventListener("submit", function (e) {

@@ -43,6 +43,9 @@ pub struct AppState {
 /// Largest request body accepted (JSON and forms). Uploads get their own limit later.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Largest upload (a province's ledger workbook, a phone photo).
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
 pub fn router(services: Services, config: WebConfig) -> Router {
     let state = AppState {
         services,

@@ -5,6 +5,7 @@ mod http {
     mod api_contract;
     mod auth;
     mod bad_input;
+    mod import;
     mod pages;
     mod projects;
     mod scope;

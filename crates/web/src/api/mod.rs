@@ -47,6 +47,20 @@ impl Api {
     verb!(put, "put");
     verb!(patch, "patch");
     verb!(delete, "delete");
+
+    /// A POST whose body may be a whole workbook (up to `UPLOAD_LIMIT`).
+    pub fn post_upload<H, T>(mut self, path: &'static str, handler: H, op: Op) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(
+            path,
+            post(handler).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        );
+        self.doc.add("post", path, op);
+        self
+    }
 }
 
 /// Every API route with its documentation.

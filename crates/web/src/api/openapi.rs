@@ -217,6 +217,7 @@ fn schemas() -> Value {
         "ProjectStatsList": {"type": "array", "items": schema_ref("ProjectStats")},
         "RankingLine": obj(json!({"code": s, "name": s, "stats": schema_ref("ProjectStats"), "rank": ni, "change_label": s}), &["code", "name", "stats"]),
         "RankingList": {"type": "array", "items": schema_ref("RankingLine")},
-        "Published": obj(json!({"towns": i}), &["towns"])
+        "Published": obj(json!({"towns": i}), &["towns"]),
+        "ImportReport": obj(json!({"imported": i, "updated": i, "rejected": {"type": "array", "items": obj(json!({"row": i, "reason": s}), &["row", "reason"])}, "duplicates": {"type": "array", "items": obj(json!({"row": i, "first_row": i}), &["row"])}, "dry_run": b, "sheet": s, "total_investment_fen": i, "planned_investment_fen": i}), &["imported", "updated", "rejected", "duplicates"])
     })
 }

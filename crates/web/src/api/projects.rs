@@ -20,7 +20,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn routes(api: Api) -> Api {
-    api.get(
+    api.post_upload("/projects/import", import, Op::new("项目", "导入项目台账（Excel）").desc("请求体为 .xlsx/.xls 文件本身（Content-Type 任意）。逐行导入，拒绝的行给出行号和原因；同一台账再次导入为更新。dry_run=true 只预览不保存。给出 month 时，“累计完成投资”“状态”“形象进度”列作为该月月报。").query(&[("year", "integer", "计划投资所属年度"), ("month", "string", "可选，如 2020-06"), ("dry_run", "boolean", "试导入")]).returns("ImportReport"))
+    .get(
         "/projects",
         list,
         Op::new("项目", "项目库")
@@ -208,6 +209,35 @@ async fn update(
         state
             .services
             .update_project(&actor, id, &input, &meta)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    year: i32,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Meta(meta): Meta,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<meizhen_service::import::ImportReport>, ApiError> {
+    let month = if q.month.trim().is_empty() {
+        None
+    } else {
+        Some(month(&q.month)?)
+    };
+    Ok(Json(
+        state
+            .services
+            .import_projects(&actor, &body, q.year, month, q.dry_run, &meta)
             .await?,
     ))
 }

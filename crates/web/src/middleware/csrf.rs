@@ -61,6 +61,21 @@ pub async fn token_check(req: Request, expected: &str) -> Result<Request, Respon
             Err(refuse(&req))
         };
     }
+    // Multipart uploads cannot be read here without buffering the file: the
+    // page puts the token in the form's action URL instead.
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        let ok = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_value(q.as_bytes(), FORM_FIELD))
+            .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()));
+        return if ok { Ok(req) } else { Err(refuse(&req)) };
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -82,6 +82,9 @@ async fn login(
                 .into_response()
         }
         Err(e) => {
+            if let ServiceError::Internal(inner) = &e {
+                tracing::error!(error = %inner, "login failed internally");
+            }
             let status = crate::error::status_of(&e);
             let mut res = render(&LoginPage {
                 css: assets::css_url(),

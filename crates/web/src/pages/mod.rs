@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod docs;
 mod home;
+mod import;
 mod progress;
 pub mod projects;
 mod regions;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tokens::router())
         .merge(docs::router())
+        .merge(import::router())
         .merge(projects::router())
         .merge(progress::router())
 }

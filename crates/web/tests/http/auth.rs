@@ -348,3 +348,34 @@ async fn first_admin_login_must_change_password() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn simultaneous_logins_and_requests_all_succeed() {
+    // SQLite allows one writer: reads must not upgrade to writes mid-transaction.
+    on_each_engine(|app| async move {
+        let logins = (0..12).map(|i| {
+            let app = &app;
+            async move {
+                let mut c = Client::from_address(app, [10, 9, 9, i as u8]);
+                let user = ["xj.office", "yh.office", "tz.office", "xj.baita"][i % 4];
+                c.login_as(user, DEMO_PASSWORD).await.status
+            }
+        });
+        let statuses = futures_util::future::join_all(logins).await;
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::OK),
+            "{statuses:?}"
+        );
+        let c = Client::login(&app, "xj.office").await;
+        let reads = (0..12).map(|_| {
+            let mut c = c.clone();
+            async move { c.get("/api/v1/regions/331024").await.status }
+        });
+        let statuses = futures_util::future::join_all(reads).await;
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::OK),
+            "{statuses:?}"
+        );
+    })
+    .await;
+}

@@ -70,6 +70,14 @@ async fn pages_render_with_live_counts_and_headers() {
             "grids"
         );
         assert!(html.contains("修改创建类型"), "county may edit its towns");
+        // Each village of 白塔镇 has its one demo grid, counted by village.
+        let v = c.get("/api/v1/regions/331024103").await.json();
+        let kids = v["children"].as_array().cloned().unwrap_or_default();
+        assert_eq!(kids.len(), baita_villages);
+        assert!(
+            kids.iter().all(|k| k["grids"] == 1 && k["villages"] == 0),
+            "{kids:?}"
+        );
         // The drill-down links lead down the hierarchy only.
         assert!(html.contains("href=\"/regions/331024103001\""));
         // The county's export carries the same figures and a 合计 that adds up.

@@ -92,6 +92,7 @@ impl Resp {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     router: Router,
     cookies: HashMap<String, String>,
