@@ -46,7 +46,7 @@ test('县美镇办：登录 → 工作台 → 行政区划 → 白塔镇', async
   await expect(grids).toBeVisible();
   await expect(grids.getByRole('columnheader', { name: '网格名称' })).toBeVisible();
   expect(await grids.locator('tbody tr').count()).toBeGreaterThan(0);
-  await expect(grids.getByRole('cell', { name: '上叶网格' })).toBeVisible();
+  await expect(grids.getByRole('cell', { name: '上叶网格', exact: true })).toBeVisible();
   await shot(page, 'desktop-03-town-331024103');
 
   // Back up through the breadcrumb.

@@ -34,7 +34,7 @@ test('手机：乡镇用户登录，菜单按钮开合侧栏，乡镇页面可�
   const grids = page.getByRole('table', { name: /白塔镇网格/ });
   await grids.scrollIntoViewIfNeeded();
   await expect(grids).toBeVisible();
-  await expect(grids.getByRole('cell', { name: '上叶网格' })).toBeVisible();
+  await expect(grids.getByRole('cell', { name: '上叶网格', exact: true })).toBeVisible();
 
   // The page itself does not scroll sideways (wide tables scroll inside their wrapper).
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
