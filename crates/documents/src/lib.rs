@@ -1,9 +1,14 @@
-//! 办公文档层：把普通数据写成 Office 文件（目前是 XLSX，以后加 DOCX）。
+//! 办公文档层：把普通数据写成 Office 文件（XLSX 台账、DOCX 月报）。
 //!
 //! This crate knows nothing about the database or HTTP. It takes plain data
 //! ([`Table`], [`Column`], [`Cell`]) and produces file bytes ([`table_to_xlsx`])
 //! or, for very large exports, writes a file row by row in constant memory
 //! ([`write_large_table`], [`XlsxStreamWriter`]).
+//!
+//! The monthly illustrated progress report (每月图文并茂的进度月报) is a Word
+//! document with a ranking table, native charts and photos:
+//! [`progress_report_docx`] turns a [`ProgressReport`] into DOCX bytes; see the
+//! [`docx`] module for its layout.
 //!
 //! The other way round, [`read_project_ledger`] reads the project ledgers
 //! that offices keep in Excel (titles, merged multi-row headers, 小计 rows,
@@ -36,8 +41,14 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod docx;
 pub mod ledger;
 mod xlsx;
+
+pub use docx::{
+    progress_report_docx, BarChart, LineChart, Photo, ProgressReport, RankingHeaders, RankingRow,
+    ReportHeadings,
+};
 
 pub use ledger::{
     read_project_ledger, read_project_ledgers, Field, LedgerError, LedgerRow, LedgerSheet,
@@ -274,6 +285,31 @@ pub enum DocumentError {
     /// Any other error from the XLSX library.
     #[error("生成 Excel 文件失败：{0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+
+    /// A chart of a Word report has a series whose length differs from the
+    /// number of categories, or a value that is not finite.
+    #[error("图表“{chart}”：{reason}")]
+    InvalidChart {
+        /// The chart's title.
+        chart: String,
+        /// What is wrong, in Chinese.
+        reason: String,
+    },
+
+    /// A photo of a Word report is empty, not JPEG or PNG, or of unknown size.
+    #[error("第 {index} 张图片“{caption}”：{reason}")]
+    InvalidPhoto {
+        /// Photo number, from 1.
+        index: usize,
+        /// Its caption.
+        caption: String,
+        /// What is wrong, in Chinese.
+        reason: String,
+    },
+
+    /// Writing the Word file's zip container failed.
+    #[error("生成 Word 文件失败：{0}")]
+    Docx(String),
 }
 
 /// Number of fen in 0.01 万元 (= 100 元).

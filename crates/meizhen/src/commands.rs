@@ -79,6 +79,7 @@ async fn open(config: &Config) -> Result<Services> {
         ServiceConfig {
             session_idle_secs: config.session_idle_secs,
             session_absolute_secs: config.session_absolute_secs,
+            files_dir: config.data_dir.join("files"),
             ..ServiceConfig::default()
         },
     ))
@@ -119,6 +120,10 @@ async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
         "演示数据：台州市 2020 年创建名单 样板创建 {} 个、达标创建 {} 个；网格 {} 个。",
         r.enrolled_model, r.enrolled_standard, r.grids
     );
+    // The 2020 project library: a separate step, so tests of other modules
+    // can start from accounts and regions alone.
+    let projects = services.demo_projects().await?;
+    println!("{}", projects.summary());
     println!("演示账号（密码相同）：");
     for (u, role, region, _) in &r.accounts {
         println!("  {u:<18} {role:<16} {region}");

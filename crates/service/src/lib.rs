@@ -12,11 +12,14 @@ pub mod audit;
 pub mod auth;
 mod crypto;
 pub mod demo;
+pub mod demo_projects;
 mod error;
 pub mod generate;
 pub mod import;
+pub mod photos;
 pub mod projects;
 pub mod regions;
+pub mod reports;
 pub mod stats;
 pub mod users;
 
@@ -36,6 +39,9 @@ pub struct ServiceConfig {
     /// Argon2 cost. The default follows OWASP's recommendation; tests lower it.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Where uploaded files live (progress photos under `photos/`). The binary
+    /// puts it in the data directory; tests use a scratch directory.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for ServiceConfig {
@@ -45,6 +51,7 @@ impl Default for ServiceConfig {
             session_absolute_secs: 24 * 3600,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            files_dir: std::path::PathBuf::from("meizhen-data/files"),
         }
     }
 }

@@ -793,6 +793,14 @@ impl Services {
         }
         let (y, m) = (month.year(), i32::try_from(month.month()).unwrap_or(1));
         let current = repo::period(&mut tx, town.as_str(), y, m).await?;
+        // Only a month the town has submitted can be reviewed.
+        if current.as_ref().map(|p| p.state.as_str()) != Some("submitted") {
+            return Err(ServiceError::Conflict(format!(
+                "{name} {} 月报尚未提交（或已审核），不能{}",
+                month.label_zh(),
+                if accept { "确认" } else { "退回" }
+            )));
+        }
         let state = if accept { "accepted" } else { "returned" };
         let now = now_ms();
         repo::set_period(

@@ -11,6 +11,7 @@ use meizhen_domain::rates::StartBasis;
 use meizhen_domain::{Level, RegionCode, Role};
 use meizhen_storage::now_ms;
 use meizhen_storage::regions;
+pub use meizhen_storage::repo::projects::GroupCount;
 use meizhen_storage::repo::stats;
 pub use meizhen_storage::repo::stats::{Figures, Source};
 use serde::Serialize;
@@ -68,6 +69,13 @@ impl ProjectStats {
             reports_submitted: f.reports_submitted,
         }
     }
+}
+
+/// Counts of a year's projects by category and by status.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    pub by_pillar: Vec<GroupCount>,
+    pub by_status: Vec<GroupCount>,
 }
 
 /// One line of a ranking table (比赶超).
@@ -147,6 +155,34 @@ impl Services {
         )
         .await?;
         Ok(ProjectStats::from_figures(code.as_str(), month, &f))
+    }
+
+    /// The year's library under a region by 五美 category and by current status.
+    pub async fn project_breakdown(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+    ) -> Result<Breakdown> {
+        let (mut tx, code, _) = self.region_for_stats(actor, code).await?;
+        Ok(Breakdown {
+            by_pillar: meizhen_storage::repo::projects::counts_by(
+                &mut tx,
+                actor.scope(),
+                code.as_str(),
+                year,
+                true,
+            )
+            .await?,
+            by_status: meizhen_storage::repo::projects::counts_by(
+                &mut tx,
+                actor.scope(),
+                code.as_str(),
+                year,
+                false,
+            )
+            .await?,
+        })
     }
 
     /// Figures for each month of a year (trend charts).

@@ -16,6 +16,9 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("区划数据有误：{0}")]
     RegionData(String),
+    /// Files kept beside the database (photos) could not be read or written.
+    #[error("文件读写失败：{0}")]
+    Files(#[source] std::io::Error),
 }
 
 impl From<sqlx::Error> for StorageError {

@@ -30,6 +30,25 @@ fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
         .into_response()
 }
 
+pub fn docx(bytes: Vec<u8>, filename: &str) -> Response {
+    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report.docx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 fn col(header: &str, width: f64, kind: ColumnKind) -> Column {
     Column {
         header: header.into(),

@@ -7,6 +7,7 @@ mod http {
     mod bad_input;
     mod import;
     mod pages;
+    mod photos;
     mod projects;
     mod scope;
     pub mod support;

@@ -665,3 +665,71 @@ pub async fn photo(tx: &mut Tx, scope: &RegionScope, id: i64) -> Result<Option<P
     scope_filter(&mut q, "town_code", scope);
     fetch_optional(tx, &q).await
 }
+
+/// Projects of a year's library under a region, grouped by a column
+/// (`pillar` or `status`): (value, projects, total investment, year's plan).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct GroupCount {
+    pub key: String,
+    pub projects: i64,
+    pub total_investment_fen: i64,
+    pub planned_investment_fen: i64,
+}
+
+pub async fn counts_by(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    region: &str,
+    year: i32,
+    by_pillar: bool,
+) -> Result<Vec<GroupCount>> {
+    // The column name comes from this fixed choice, never from input.
+    let col = if by_pillar { "p.pillar" } else { "p.status" };
+    let mut q = Sql::new(&format!(
+        "SELECT {col} AS key, COUNT(*) AS projects, CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) AS total_investment_fen, \
+         CAST(COALESCE(SUM(pl.planned_investment_fen), 0) AS BIGINT) AS planned_investment_fen \
+         FROM projects p JOIN project_plans pl ON pl.project_id = p.id AND pl.year = "
+    ));
+    q.bind(Arg::I32(year))
+        .push(" WHERE p.town_code LIKE ")
+        .bind(Arg::Text(format!("{region}%")));
+    scope_filter(&mut q, "p.town_code", scope);
+    q.push(&format!(" GROUP BY {col} ORDER BY {col}"));
+    fetch_all(tx, &q).await
+}
+
+/// The photos of projects under a region uploaded in a time window, newest
+/// first, with the project's and town's names (for the monthly report).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PhotoWithProject {
+    pub id: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub caption: String,
+    pub project_name: String,
+    pub town_name: String,
+}
+
+pub async fn photos_in_region(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    region: &str,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+) -> Result<Vec<PhotoWithProject>> {
+    let mut q = Sql::new(
+        "SELECT ph.id, ph.width, ph.height, ph.caption, p.name AS project_name, r.name AS town_name \
+         FROM photos ph JOIN projects p ON p.id = ph.project_id JOIN regions r ON r.code = ph.town_code \
+         WHERE ph.town_code LIKE ",
+    );
+    q.bind(Arg::Text(format!("{region}%")))
+        .push(" AND ph.uploaded_at >= ")
+        .bind(Arg::I64(from_ms))
+        .push(" AND ph.uploaded_at < ")
+        .bind(Arg::I64(to_ms));
+    scope_filter(&mut q, "ph.town_code", scope);
+    q.push(" ORDER BY ph.uploaded_at DESC, ph.id DESC LIMIT ")
+        .bind(Arg::I64(limit));
+    fetch_all(tx, &q).await
+}

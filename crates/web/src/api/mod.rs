@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod openapi;
+pub(crate) mod photos;
 mod projects;
 mod regions;
 mod session;
@@ -71,6 +72,7 @@ pub fn api() -> Api {
     let api = regions::routes(api);
     let api = users::routes(api);
     let api = projects::routes(api);
+    let api = photos::routes(api);
     audit::routes(api)
 }
 

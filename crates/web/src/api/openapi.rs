@@ -13,6 +13,10 @@ pub struct Op {
     pub response: Option<&'static str>,
     pub status: u16,
     pub public: bool,
+    /// Media type of a non-JSON request body (the file itself), e.g. `image/*`.
+    pub raw_body: Option<&'static str>,
+    /// Media type of a non-JSON response (a file), e.g. `image/jpeg`.
+    pub binary: Option<&'static str>,
 }
 
 impl Op {
@@ -26,6 +30,8 @@ impl Op {
             response: None,
             status: 200,
             public: false,
+            raw_body: None,
+            binary: None,
         }
     }
     pub const fn desc(mut self, d: &'static str) -> Op {
@@ -51,6 +57,17 @@ impl Op {
     }
     pub const fn public(mut self) -> Op {
         self.public = true;
+        self
+    }
+    /// The request body is a file of this media type, not JSON.
+    pub const fn raw_body(mut self, media: &'static str) -> Op {
+        self.raw_body = Some(media);
+        self
+    }
+    /// The response is a file of this media type, not JSON.
+    pub const fn binary(mut self, media: &'static str) -> Op {
+        self.binary = Some(media);
+        self.response = Some("Binary");
         self
     }
 }
@@ -95,16 +112,24 @@ impl Doc {
                 json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": t}})
             }));
             let mut responses = Map::new();
-            let ok = match e.op.response {
-                Some(s) => {
+            let ok = match (e.op.response, e.op.binary) {
+                (Some(s), Some(media)) => {
+                    let mut content = Map::new();
+                    content.insert(media.into(), json!({"schema": schema_ref(s)}));
+                    json!({"description": "成功", "content": content})
+                }
+                (Some(s), None) => {
                     json!({"description": "成功", "content": {"application/json": {"schema": schema_ref(s)}}})
                 }
-                None => json!({"description": "成功（无内容）"}),
+                (None, _) => json!({"description": "成功（无内容）"}),
             };
             responses.insert(e.op.status.to_string(), ok);
             let err = json!({"description": "错误", "content": {"application/json": {"schema": schema_ref("Error")}}});
             for code in ["400", "401", "403", "404", "409", "422", "429"] {
                 responses.insert(code.into(), err.clone());
+            }
+            if e.op.raw_body.is_some() {
+                responses.insert("413".into(), err.clone());
             }
             let mut op = json!({
                 "tags": [e.op.tag],
@@ -118,6 +143,11 @@ impl Doc {
             }
             if let Some(b) = e.op.body {
                 op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema_ref(b)}}});
+            }
+            if let Some(m) = e.op.raw_body {
+                let mut content = Map::new();
+                content.insert(m.into(), json!({"schema": schema_ref("Binary")}));
+                op["requestBody"] = json!({"required": true, "content": content});
             }
             if e.op.public {
                 op["security"] = json!([]);
@@ -205,7 +235,9 @@ fn schemas() -> Value {
         "Project": obj(json!({"id": i, "town_code": s, "code": s, "name": s, "pillar": s, "is_key": b, "status": s, "total_investment_fen": i, "review_state": s, "review_note": s}), &["id", "town_code", "code", "name"]),
         "ProjectListItem": obj(json!({"id": i, "town_code": s, "town_name": s, "code": s, "name": s, "pillar": s, "is_key": b, "status": s, "total_investment_fen": i, "planned_investment_fen": ni, "progress_pct": ni, "review_state": s}), &["id", "code", "name"]),
         "ProjectPage": page_of("ProjectListItem"),
-        "ProjectView": obj(json!({"project": schema_ref("Project"), "town_name": s, "plans": {"type": "array"}, "reports": {"type": "array", "items": schema_ref("Report")}, "photos": {"type": "array"}, "can_edit": b, "can_review": b}), &["project"]),
+        "ProjectView": obj(json!({"project": schema_ref("Project"), "town_name": s, "plans": {"type": "array"}, "reports": {"type": "array", "items": schema_ref("Report")}, "photos": {"type": "array", "items": schema_ref("Photo")}, "can_edit": b, "can_review": b}), &["project"]),
+        "Photo": obj(json!({"id": i, "project_id": i, "report_id": ni, "town_code": s, "sha256": {"type": "string", "description": "原图 SHA-256（十六进制）；相同文件只存一份"}, "content_type": {"type": "string", "enum": ["image/jpeg", "image/png"]}, "bytes": i, "width": {"type": ["integer", "null"], "description": "摆正后的宽度（像素）"}, "height": ni, "taken_at": {"type": ["string", "null"], "description": "EXIF 拍摄时间（相机本地时间），YYYY-MM-DD HH:MM:SS"}, "lat_e6": {"type": ["integer", "null"], "description": "纬度 × 10⁶，南纬为负"}, "lon_e6": {"type": ["integer", "null"], "description": "经度 × 10⁶，西经为负"}, "caption": s, "uploaded_at": i}), &["id", "project_id", "town_code", "sha256", "content_type", "bytes", "caption", "uploaded_at"]),
+        "Binary": {"type": "string", "format": "binary", "description": "文件内容本身"},
         "Note": obj(json!({"note": s}), &["note"]),
         "ReportInput": obj(json!({"cumulative_investment": {"type": "string", "description": "开工以来累计完成投资（万元）"}, "status": s, "progress_text": s, "progress_pct": ni, "problems": s, "correction_reason": s}), &["cumulative_investment"]),
         "Report": obj(json!({"id": i, "project_id": i, "year": i, "month": i, "month_fen": i, "cumulative_fen": i, "year_cumulative_fen": i, "status": s, "correction_reason": s}), &["id", "year", "month"]),
@@ -218,6 +250,8 @@ fn schemas() -> Value {
         "RankingLine": obj(json!({"code": s, "name": s, "stats": schema_ref("ProjectStats"), "rank": ni, "change_label": s}), &["code", "name", "stats"]),
         "RankingList": {"type": "array", "items": schema_ref("RankingLine")},
         "Published": obj(json!({"towns": i}), &["towns"]),
+        "GroupCount": obj(json!({"key": s, "projects": i, "total_investment_fen": i, "planned_investment_fen": i}), &["key", "projects"]),
+        "Breakdown": obj(json!({"by_pillar": {"type": "array", "items": schema_ref("GroupCount")}, "by_status": {"type": "array", "items": schema_ref("GroupCount")}}), &["by_pillar", "by_status"]),
         "ImportReport": obj(json!({"imported": i, "updated": i, "rejected": {"type": "array", "items": obj(json!({"row": i, "reason": s}), &["row", "reason"])}, "duplicates": {"type": "array", "items": obj(json!({"row": i, "first_row": i}), &["row"])}, "dry_run": b, "sheet": s, "total_investment_fen": i, "planned_investment_fen": i}), &["imported", "updated", "rejected", "duplicates"])
     })
 }

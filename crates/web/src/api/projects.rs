@@ -20,7 +20,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn routes(api: Api) -> Api {
-    api.post_upload("/projects/import", import, Op::new("项目", "导入项目台账（Excel）").desc("请求体为 .xlsx/.xls 文件本身（Content-Type 任意）。逐行导入，拒绝的行给出行号和原因；同一台账再次导入为更新。dry_run=true 只预览不保存。给出 month 时，“累计完成投资”“状态”“形象进度”列作为该月月报。").query(&[("year", "integer", "计划投资所属年度"), ("month", "string", "可选，如 2020-06"), ("dry_run", "boolean", "试导入")]).returns("ImportReport"))
+    api.get("/regions/{code}/progress-report", progress_report, Op::new("统计", "项目进度月报（Word）").desc("县、市或全省某月的图文月报：主要指标、下级排名、原生 Word 图表、进度照片。").query(&[("month", "string", "如 2020-12")]).binary("application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    .get("/regions/{code}/project-breakdown", breakdown, Op::new("统计", "项目构成（按五美类别、按状态）").query(&[("year", "integer", "年度")]).returns("Breakdown"))
+    .post_upload("/projects/import", import, Op::new("项目", "导入项目台账（Excel）").desc("请求体为 .xlsx/.xls 文件本身（Content-Type 任意）。逐行导入，拒绝的行给出行号和原因；同一台账再次导入为更新。dry_run=true 只预览不保存。给出 month 时，“累计完成投资”“状态”“形象进度”列作为该月月报。").query(&[("year", "integer", "计划投资所属年度"), ("month", "string", "可选，如 2020-06"), ("dry_run", "boolean", "试导入")]).returns("ImportReport"))
     .get(
         "/projects",
         list,
@@ -396,6 +398,37 @@ async fn ranking(
 #[derive(Deserialize)]
 struct YearQuery {
     year: i32,
+}
+
+async fn progress_report(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let m = month(&q.month)?;
+    let bytes = state
+        .services
+        .progress_report_docx(&actor, &code, m, crate::view::today())
+        .await?;
+    Ok(crate::export::docx(
+        bytes,
+        &format!("项目进度月报-{code}-{m}.docx"),
+    ))
+}
+
+async fn breakdown(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<YearQuery>,
+) -> Result<Json<meizhen_service::stats::Breakdown>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .project_breakdown(&actor, &code, q.year)
+            .await?,
+    ))
 }
 
 async fn trend(

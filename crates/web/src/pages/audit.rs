@@ -123,6 +123,12 @@ pub fn entity_label(e: &str) -> &'static str {
         "enrollment" => "创建名单",
         "grid" => "网格",
         "api_token" => "API 令牌",
+        "project" => "项目",
+        "project_import" => "台账导入",
+        "monthly_report" => "月报",
+        "reporting_period" => "填报期",
+        "stats_snapshot" => "月度发布",
+        "photo" => "照片",
         _ => "其他",
     }
 }
@@ -164,10 +170,22 @@ async fn list(
             format!("/audit/export.xlsx?{base}")
         },
         actions: ACTIONS.iter().map(|a| (*a, action_label(a))).collect(),
-        entities: ["user", "region", "enrollment", "grid", "api_token"]
-            .iter()
-            .map(|e| (*e, entity_label(e)))
-            .collect(),
+        entities: [
+            "user",
+            "region",
+            "enrollment",
+            "grid",
+            "api_token",
+            "project",
+            "project_import",
+            "monthly_report",
+            "reporting_period",
+            "stats_snapshot",
+            "photo",
+        ]
+        .iter()
+        .map(|e| (*e, entity_label(e)))
+        .collect(),
         q,
     })
 }

@@ -6,6 +6,7 @@ mod auth;
 mod docs;
 mod home;
 mod import;
+mod photos;
 mod progress;
 pub mod projects;
 mod regions;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(docs::router())
         .merge(import::router())
         .merge(projects::router())
+        .merge(photos::router())
         .merge(progress::router())
 }
 

@@ -17,7 +17,7 @@ use meizhen_domain::project::YearMonth;
 use meizhen_domain::rates::format_percent;
 use meizhen_domain::RegionCode;
 use meizhen_service::projects::{may_review, may_write_projects, TownMonth};
-use meizhen_service::stats::{ProjectStats, RankBy, Source};
+use meizhen_service::stats::{GroupCount, ProjectStats, RankBy, Source};
 use meizhen_service::ServiceError;
 use serde::Deserialize;
 
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/progress/{code}", get(page))
         .route("/progress/{code}/export.xlsx", get(export))
+        .route("/progress/{code}/report.docx", get(report_docx))
         .route("/progress/{code}/{month}/submit", post(submit))
         .route("/progress/{code}/{month}/review", post(review))
         .route("/progress/{code}/{month}/publish", post(publish))
@@ -92,6 +93,8 @@ struct ProgressPage {
     bars_svg: String,
     trend_svg: String,
     towns: Vec<TownMonth>,
+    by_pillar: Vec<(&'static str, i64, String, String)>,
+    by_status: Vec<(&'static str, i64, String, String)>,
     is_town: bool,
     can_submit: bool,
     can_publish: bool,
@@ -153,6 +156,22 @@ async fn build(
         .services
         .month_overview(&u.actor, code, month, crate::view::today())
         .await?;
+    let breakdown = state
+        .services
+        .project_breakdown(&u.actor, code, month.year())
+        .await?;
+    let group = |rows: &[GroupCount], label: fn(&str) -> &'static str| {
+        rows.iter()
+            .map(|g| {
+                (
+                    label(&g.key),
+                    g.projects,
+                    wan(g.total_investment_fen),
+                    wan(g.planned_investment_fen),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
     let mut l = Layout::new(
         &u.actor,
         &u.csrf,
@@ -214,7 +233,13 @@ async fn build(
             })
             .collect(),
         h: headline(&stats),
-        can_submit: is_town && may_write_projects(&u.actor, &region),
+        // A month already submitted or accepted is not submitted again.
+        can_submit: is_town
+            && may_write_projects(&u.actor, &region)
+            && !towns.iter().any(|t| {
+                t.town_code == code
+                    && (t.period_state == "submitted" || t.period_state == "accepted")
+            }),
         can_publish: !is_town
             && matches!(
                 u.actor.role,
@@ -229,6 +254,8 @@ async fn build(
             .map(|t| t.town_code.clone())
             .collect(),
         towns,
+        by_pillar: group(&breakdown.by_pillar, super::projects::pillar_label),
+        by_status: group(&breakdown.by_status, super::projects::status_label),
         is_town,
         code: code.to_owned(),
         name: view.region.name.clone(),
@@ -257,6 +284,31 @@ async fn export(
             None => default_month(),
         };
         crate::export::ranking_xlsx(&state, &u.actor, &code, month, RankBy::parse(&q.by)?).await
+    }
+    .await;
+    result.unwrap_or_else(|e| PageError(e).into_response())
+}
+
+/// The monthly illustrated report as Word.
+async fn report_docx(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<Query>,
+) -> Response {
+    let result = async {
+        let month = match q.month.as_deref() {
+            Some(m) => YearMonth::parse(m)?,
+            None => default_month(),
+        };
+        let bytes = state
+            .services
+            .progress_report_docx(&u.actor, &code, month, crate::view::today())
+            .await?;
+        Ok::<_, ServiceError>(crate::export::docx(
+            bytes,
+            &format!("项目进度月报-{code}-{month}.docx"),
+        ))
     }
     .await;
     result.unwrap_or_else(|e| PageError(e).into_response())

@@ -429,12 +429,6 @@ struct ReportView {
     submitted: String,
 }
 
-struct PhotoView {
-    caption: String,
-    taken_at: String,
-    gps: String,
-}
-
 #[derive(Template)]
 #[template(path = "project.html")]
 struct ShowPage {
@@ -446,7 +440,7 @@ struct ShowPage {
     total: String,
     plans: Vec<(i32, String)>,
     reports: Vec<ReportView>,
-    photos: Vec<PhotoView>,
+    photos: Vec<super::photos::PhotoView>,
     can_edit: bool,
     can_review: bool,
     report_month: String,
@@ -457,7 +451,7 @@ struct ShowPage {
     error: Option<String>,
 }
 
-async fn show_page(
+pub(super) async fn show_page(
     state: &AppState,
     u: &PageUser,
     id: i64,
@@ -513,18 +507,7 @@ async fn show_page(
                 submitted: time(r.updated_at),
             })
             .collect(),
-        photos: v
-            .photos
-            .iter()
-            .map(|ph| PhotoView {
-                caption: ph.caption.clone(),
-                taken_at: ph.taken_at.clone().unwrap_or_default(),
-                gps: match (ph.lat_e6, ph.lon_e6) {
-                    (Some(a), Some(o)) => format!("{:.5}, {:.5}", a as f64 / 1e6, o as f64 / 1e6),
-                    _ => String::new(),
-                },
-            })
-            .collect(),
+        photos: super::photos::views(&v.photos, &v.reports),
         can_edit: v.can_edit,
         can_review: v.can_review,
         report_month,

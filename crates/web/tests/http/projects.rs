@@ -201,6 +201,11 @@ async fn town_reports_and_rates_roll_up() {
         assert_eq!(lines[0]["code"], "331024");
         assert_eq!(lines[0]["rank"], 1);
         assert_eq!(lines[1]["code"], "331083");
+        // The breakdown by category and by status.
+        let b = county.get("/api/v1/regions/331024/project-breakdown?year=2020").await.json();
+        assert_eq!(b["by_pillar"], json!([{"key": "environment", "projects": 3, "total_investment_fen": 1_700_000_000i64, "planned_investment_fen": 1_200_000_000i64}]));
+        let statuses: Vec<(String, i64)> = b["by_status"].as_array().map(|a| a.iter().map(|g| (g["key"].as_str().unwrap_or("").to_owned(), g["projects"].as_i64().unwrap_or(0))).collect()).unwrap_or_default();
+        assert_eq!(statuses, vec![("completed".to_owned(), 1), ("in_progress".to_owned(), 1), ("not_started".to_owned(), 1)]);
         // Pages show the same figures.
         let html = county.get("/progress/331024?month=2020-06").await.text();
         assert!(
@@ -234,6 +239,10 @@ async fn cumulative_rules_locking_and_review() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json()["month_fen"], -50 * 1_000_000i64);
 
+        // A month the town has not submitted cannot be locked by the county.
+        let mut county0 = Client::login(&app, "xj.office").await;
+        let r = county0.send(Method::POST, "/api/v1/regions/331024103/reporting/2020-05/review", Some(json!({"accept": true}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
         // The town submits March; the county sees it and accepts; March is locked.
         let r = town.send(Method::POST, "/api/v1/regions/331024103/reporting/2020-03/submit", None).await;
         assert_eq!(r.status, StatusCode::OK, "submit: {}", r.text());

@@ -28,8 +28,23 @@ fn light_config() -> ServiceConfig {
     ServiceConfig {
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
+        files_dir: scratch_files_dir(),
         ..ServiceConfig::default()
     }
+}
+
+/// A fresh directory for uploaded files, removed by `on_each_engine`.
+fn scratch_files_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!(
+        "meizhen-test-files-{}-{n}-{nanos}",
+        std::process::id()
+    ))
 }
 
 pub async fn app_on(t: &TestDb) -> App {
@@ -53,9 +68,11 @@ where
     for t in TestDb::all().await {
         let app = app_on(&t).await;
         let engine = app.engine;
+        let files_dir = app.services.config().files_dir.clone();
         let result =
             futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(story(app))).await;
         t.finish().await;
+        let _ = std::fs::remove_dir_all(&files_dir);
         if let Err(panic) = result {
             eprintln!("story failed on {engine}");
             std::panic::resume_unwind(panic);
