@@ -45,6 +45,15 @@ pub enum Command {
     /// Generate test data (load tests, benchmarks): never on a production database.
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Import office ledgers (Excel).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export ledgers (Excel).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Generate documents (Word).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Apply database migrations and print the schema version.
     Migrate,
     /// Make a consistent copy of the embedded database while it is in use.
@@ -143,5 +152,53 @@ pub enum UserCommand {
     List {
         #[arg(long, default_value = "33")]
         region: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// A project ledger: valid rows are imported, rejected rows reported with their row numbers.
+    Projects {
+        /// The workbook (.xlsx or .xls).
+        file: PathBuf,
+        /// The year the plan column belongs to (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Also record the completed-investment column as this month's reports (YYYY-MM).
+        #[arg(long)]
+        month: Option<String>,
+        /// Check only: nothing is saved.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The year's project ledger of a region (小计 per county, 合计), streamed.
+    Projects {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The monthly illustrated progress report (Word) of a county, city or the province.
+    Progress {
+        #[arg(long)]
+        region: String,
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
 }

@@ -1,11 +1,16 @@
 //! The subcommands.
 
-use crate::cli::{Command, GenerateCommand, RegionsCommand, ServeArgs, UserCommand};
+use crate::cli::{
+    Command, ExportCommand, GenerateCommand, ImportCommand, RegionsCommand, ReportCommand,
+    ServeArgs, UserCommand,
+};
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use meizhen_domain::money::Fen;
+use meizhen_domain::project::YearMonth;
 use meizhen_service::users::{UserFilter, UserInput};
-use meizhen_service::{Db, ServiceConfig, Services};
+use meizhen_service::{Actor, Db, RequestMeta, ServiceConfig, Services};
 use std::io::Read;
 use std::net::SocketAddr;
 
@@ -44,6 +49,53 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
         Command::Generate(cmd) => {
             bootstrap(&services).await?;
             generate(&services, cmd).await
+        }
+        Command::Import(ImportCommand::Projects {
+            file,
+            year,
+            month,
+            dry_run,
+            json,
+        }) => {
+            bootstrap(&services).await?;
+            import_projects(&services, &file, year, month.as_deref(), dry_run, json).await
+        }
+        Command::Export(ExportCommand::Projects {
+            region,
+            year,
+            output,
+        }) => {
+            let s = services
+                .export_project_ledger(&Actor::system(), &region, year, &output)
+                .await?;
+            println!(
+                "已导出 {} 个项目到 {}（总投资 {} 万元，{year} 年计划投资 {} 万元）",
+                s.projects,
+                output.display(),
+                Fen::new(s.total_investment_fen).to_wan_string(2),
+                Fen::new(s.planned_investment_fen).to_wan_string(2)
+            );
+            Ok(())
+        }
+        Command::Report(ReportCommand::Progress {
+            region,
+            month,
+            output,
+        }) => {
+            let m = YearMonth::parse(&month).map_err(|e| anyhow::anyhow!(e.message))?;
+            let today = chrono_today();
+            let bytes = services
+                .progress_report_docx(&Actor::system(), &region, m, today)
+                .await?;
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("无法写入 {}", output.display()))?;
+            println!(
+                "已生成 {} {} 项目进度月报：{}",
+                region,
+                m.label_zh(),
+                output.display()
+            );
+            Ok(())
         }
         Command::Migrate => {
             let v = services.db().schema_version().await?;
@@ -110,6 +162,73 @@ async fn bootstrap(services: &Services) -> Result<()> {
     }
     if let Some(p) = b.admin_password {
         println!("已创建系统管理员 admin，一次性密码（只显示这一次，首次登录须修改）：{p}");
+    }
+    Ok(())
+}
+
+fn chrono_today() -> chrono::NaiveDate {
+    meizhen_domain::time::to_shanghai(chrono::Utc::now().timestamp_millis())
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+async fn import_projects(
+    services: &Services,
+    file: &std::path::Path,
+    year: Option<i32>,
+    month: Option<&str>,
+    dry_run: bool,
+    json: bool,
+) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let year = year.unwrap_or_else(|| {
+        use chrono::Datelike;
+        chrono_today().year()
+    });
+    let month = match month {
+        Some(m) => Some(YearMonth::parse(m).map_err(|e| anyhow::anyhow!(e.message))?),
+        None => None,
+    };
+    let r = services
+        .import_projects(
+            &Actor::system(),
+            &bytes,
+            year,
+            month,
+            dry_run,
+            &RequestMeta::cli(),
+        )
+        .await?;
+    if json {
+        // The scripts' contract: imported, updated, rejected[{row, reason}], duplicates[{row}].
+        let out = serde_json::json!({
+            "imported": r.imported,
+            "updated": r.updated,
+            "rejected": r.rejected,
+            "duplicates": r.duplicates,
+            "dry_run": r.dry_run,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "{}工作表“{}”：新增 {} 个，更新 {} 个，拒绝 {} 行，重复 {} 行",
+            if r.dry_run {
+                "试导入（未保存）"
+            } else {
+                "已导入"
+            },
+            r.sheet,
+            r.imported,
+            r.updated,
+            r.rejected.len(),
+            r.duplicates.len()
+        );
+        for x in &r.rejected {
+            println!("  第 {} 行：{}", x.row, x.reason);
+        }
+        for d in &r.duplicates {
+            println!("  第 {} 行与第 {} 行重复", d.row, d.first_row);
+        }
     }
     Ok(())
 }

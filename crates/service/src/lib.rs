@@ -16,6 +16,7 @@ pub mod demo_projects;
 mod error;
 pub mod generate;
 pub mod import;
+pub mod ledger_export;
 pub mod photos;
 pub mod projects;
 pub mod regions;

@@ -733,3 +733,42 @@ pub async fn photos_in_region(
         .bind(Arg::I64(limit));
     fetch_all(tx, &q).await
 }
+
+/// Every project of a year's library under a region prefix (one county at a
+/// time for exports), in ledger order, with the town's name and the plan.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LedgerLine {
+    pub town_code: String,
+    pub town_name: String,
+    pub code: String,
+    pub name: String,
+    pub pillar: String,
+    pub is_key: bool,
+    pub owner_unit: String,
+    pub status: String,
+    pub total_investment_fen: i64,
+    pub planned_investment_fen: i64,
+    pub planned_start: Option<String>,
+    pub planned_finish: Option<String>,
+    pub progress_text: String,
+}
+
+pub async fn ledger_lines(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    region: &str,
+    year: i32,
+) -> Result<Vec<LedgerLine>> {
+    let mut q = Sql::new(
+        "SELECT p.town_code, r.name AS town_name, p.code, p.name, p.pillar, p.is_key, p.owner_unit, p.status, \
+         p.total_investment_fen, pl.planned_investment_fen, p.planned_start, p.planned_finish, p.progress_text \
+         FROM projects p JOIN regions r ON r.code = p.town_code \
+         JOIN project_plans pl ON pl.project_id = p.id AND pl.year = ",
+    );
+    q.bind(Arg::I32(year))
+        .push(" WHERE p.town_code LIKE ")
+        .bind(Arg::Text(format!("{region}%")));
+    scope_filter(&mut q, "p.town_code", scope);
+    q.push(" ORDER BY p.town_code, p.code");
+    fetch_all(tx, &q).await
+}
