@@ -443,12 +443,25 @@ struct ShowPage {
     photos: Vec<super::photos::PhotoView>,
     can_edit: bool,
     can_review: bool,
-    report_month: String,
-    last_cumulative: String,
+    draft: ReportDraft,
     statuses: Vec<(&'static str, &'static str)>,
     land_acquired: String,
     land_transferred: String,
     error: Option<String>,
+}
+
+/// The monthly report form as shown: defaults, or what the user typed when
+/// the save was refused (so a corrected figure is not saved to another month).
+#[derive(Default)]
+pub(super) struct ReportDraft {
+    month: String,
+    cumulative: String,
+    status: String,
+    pct: String,
+    progress_text: String,
+    problems: String,
+    reason: String,
+    retry: bool,
 }
 
 pub(super) async fn show_page(
@@ -457,6 +470,17 @@ pub(super) async fn show_page(
     id: i64,
     flash: Option<String>,
     error: Option<(StatusCode, String)>,
+) -> Response {
+    show_page_with(state, u, id, flash, error, None).await
+}
+
+async fn show_page_with(
+    state: &AppState,
+    u: &PageUser,
+    id: i64,
+    flash: Option<String>,
+    error: Option<(StatusCode, String)>,
+    draft: Option<ReportDraft>,
 ) -> Response {
     let v = match state.services.project(&u.actor, id).await {
         Ok(v) => v,
@@ -510,12 +534,16 @@ pub(super) async fn show_page(
         photos: super::photos::views(&v.photos, &v.reports),
         can_edit: v.can_edit,
         can_review: v.can_review,
-        report_month,
-        last_cumulative: v
-            .reports
-            .last()
-            .map(|r| wan(r.cumulative_fen))
-            .unwrap_or_default(),
+        draft: draft.unwrap_or_else(|| ReportDraft {
+            month: report_month,
+            cumulative: v
+                .reports
+                .last()
+                .map(|r| wan(r.cumulative_fen))
+                .unwrap_or_default(),
+            status: p.status.clone(),
+            ..Default::default()
+        }),
         statuses: statuses(),
         land_acquired: Fen::new(p.land_acquired_centimu).to_yuan_string(),
         land_transferred: Fen::new(p.land_transferred_centimu).to_yuan_string(),
@@ -585,12 +613,23 @@ async fn report(
             PageError(e).into_response()
         }
         Err(e) => {
-            show_page(
+            let draft = ReportDraft {
+                month: f.month.clone(),
+                cumulative: f.cumulative_investment.clone(),
+                status: f.status.clone(),
+                pct: f.progress_pct.clone(),
+                progress_text: f.progress_text.clone(),
+                problems: f.problems.clone(),
+                reason: f.correction_reason.clone(),
+                retry: true,
+            };
+            show_page_with(
                 &state,
                 &u,
                 id,
                 None,
                 Some((crate::error::status_of(&e), e.to_string())),
+                Some(draft),
             )
             .await
         }

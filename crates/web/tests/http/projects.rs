@@ -346,6 +346,12 @@ async fn projects_stay_in_scope() {
         let loc = r.location();
         let r = baita.form(&format!("{}/report", loc.split('?').next().unwrap_or("")), &[("month", "2020-07"), ("cumulative_investment", "20"), ("status", "in_progress")], true).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        // A refused report keeps what was typed (month included) so the retry
+        // cannot land in another month.
+        let r = baita.form(&format!("{}/report", loc.split('?').next().unwrap_or("")), &[("month", "2020-08"), ("cumulative_investment", "5"), ("status", "in_progress"), ("progress_text", "路面施工")], true).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text();
+        assert!(page.contains("value=\"2020-08\"") && page.contains("value=\"5\"") && page.contains("路面施工") && page.contains("未保存"), "draft kept");
         let html = baita.get(loc.split('?').next().unwrap_or("")).await.text();
         assert!(html.contains("2020-07") && html.contains("20.00"));
     })
