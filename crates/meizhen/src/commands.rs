@@ -131,6 +131,7 @@ async fn open(config: &Config) -> Result<Services> {
         ServiceConfig {
             session_idle_secs: config.session_idle_secs,
             session_absolute_secs: config.session_absolute_secs,
+            report_due_day: config.report_due_day,
             files_dir: config.data_dir.join("files"),
             ..ServiceConfig::default()
         },
@@ -243,6 +244,10 @@ async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
     // can start from accounts and regions alone.
     let projects = services.demo_projects().await?;
     println!("{}", projects.summary());
+    let photos = services.demo_photos().await?;
+    if photos > 0 {
+        println!("演示进度照片 {photos} 张（生成的图片）。");
+    }
     println!("演示账号（密码相同）：");
     for (u, role, region, _) in &r.accounts {
         println!("  {u:<18} {role:<16} {region}");

@@ -16,6 +16,7 @@ struct FileConfig {
     log_json: Option<bool>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
+    report_due_day: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +29,7 @@ pub struct Config {
     pub log_json: bool,
     pub session_idle_secs: i64,
     pub session_absolute_secs: i64,
+    pub report_due_day: u32,
 }
 
 impl Config {
@@ -73,6 +75,10 @@ impl Config {
             log_json: cli.global.log_json || file.log_json.unwrap_or(false),
             session_idle_secs: file.session_idle_minutes.unwrap_or(8 * 60) * 60,
             session_absolute_secs: file.session_absolute_hours.unwrap_or(24) * 3600,
+            report_due_day: match file.report_due_day.unwrap_or(5) {
+                d @ 1..=28 => d,
+                d => anyhow::bail!("配置项 report_due_day = {d} 无效：应在 1 到 28 之间"),
+            },
             data_dir,
         })
     }

@@ -112,6 +112,8 @@ fn export_import_round_trip_and_word_report() {
     assert_eq!(&bytes[..2], b"PK", "a zip package");
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("word/charts/chart1.xml") && text.contains("word/document.xml"));
+    // The demo's December progress photos are in it.
+    assert!(text.contains("word/media/"), "photos embedded");
     // A region outside Zhejiang's data, or a month with no data, is a clear error.
     let (ok, _, err) = run(&[
         "--data-dir",

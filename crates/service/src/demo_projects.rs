@@ -999,6 +999,73 @@ impl Services {
     }
 }
 
+/// Demo progress photos: generated pictures (a sky, a hillside and a road in
+/// colours that vary by project) for a few projects of each demo town, filed
+/// with their December reports. Skipped when 台州 already has photos.
+impl Services {
+    pub async fn demo_photos(&self) -> Result<usize> {
+        use meizhen_storage::repo::projects as repo;
+        let actor = crate::Actor::system();
+        let city = meizhen_domain::RegionCode::parse(crate::demo::DEMO_CITY)?;
+        let mut projects = Vec::new();
+        {
+            let mut tx = self.db().begin_read().await?;
+            for town in crate::demo::DEMO_GRID_TOWNS {
+                let filter = repo::ProjectFilter {
+                    region: Some(town.into()),
+                    year: Some(2020),
+                    ..Default::default()
+                };
+                let page = repo::list(
+                    &mut tx,
+                    actor.scope(),
+                    &filter,
+                    &meizhen_domain::page::PageRequest::new(Some(1), Some(3)),
+                )
+                .await?;
+                projects.extend(page.items.into_iter().map(|p| (p.id, p.name, p.town_name)));
+            }
+            let existing =
+                repo::photos_in_region(&mut tx, actor.scope(), city.as_str(), 0, 0, 0, i64::MAX, 1)
+                    .await?;
+            if !existing.is_empty() {
+                return Ok(0);
+            }
+        }
+        let december = meizhen_domain::project::YearMonth::new(2020, 12);
+        let meta = crate::RequestMeta::cli();
+        let mut n = 0;
+        for (i, (id, name, town)) in projects.into_iter().enumerate() {
+            let bytes = demo_picture(i as u32);
+            let caption = format!("{town}{name}施工现场（演示图片）");
+            self.add_photo(&actor, id, december, bytes, &caption, &meta)
+                .await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// A 640×400 JPEG: sky, hill and road, tinted by `seed`. No text, so no fonts.
+fn demo_picture(seed: u32) -> Vec<u8> {
+    let tint = (seed * 37 % 60) as u8;
+    let img = image::RgbImage::from_fn(640, 400, |x, y| {
+        let hill = 200.0 + 40.0 * ((x as f32) / 90.0 + seed as f32).sin();
+        if (y as f32) < hill {
+            image::Rgb([120 + tint, 170 + tint / 2, 230])
+        } else if y > 330 && x > 200 + (400 - y) && x < 440 - (400 - y) {
+            image::Rgb([90, 90, 95])
+        } else {
+            image::Rgb([60 + tint, 140, 70 + tint / 3])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    match image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg) {
+        Ok(()) => out.into_inner(),
+        Err(_) => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

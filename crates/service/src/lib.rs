@@ -40,6 +40,8 @@ pub struct ServiceConfig {
     /// Argon2 cost. The default follows OWASP's recommendation; tests lower it.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Monthly reports are due on this day of the following month (填报截止日).
+    pub report_due_day: u32,
     /// Where uploaded files live (progress photos under `photos/`). The binary
     /// puts it in the data directory; tests use a scratch directory.
     pub files_dir: std::path::PathBuf,
@@ -52,6 +54,7 @@ impl Default for ServiceConfig {
             session_absolute_secs: 24 * 3600,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            report_due_day: 5,
             files_dir: std::path::PathBuf::from("meizhen-data/files"),
         }
     }

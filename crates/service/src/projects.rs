@@ -882,7 +882,7 @@ impl Services {
             .filter(|t| t.code.starts_with(region))
             .map(|t| (t.code, t.name))
             .collect();
-        let window = ReportingWindow::default();
+        let window = ReportingWindow::new(self.config().report_due_day).unwrap_or_default();
         let mut out = Vec::new();
         for (town, f) in figures {
             if f.projects == 0 {

@@ -228,8 +228,8 @@ impl Services {
         })
     }
 
-    /// Up to six progress photos uploaded during the month (or, failing that,
-    /// the month after, when reports for it are filed), display size.
+    /// Up to six progress photos of the month: filed with its reports, or
+    /// uploaded during it or the month after (when its reports are filed).
     async fn report_photos(
         &self,
         actor: &Actor,
@@ -245,10 +245,13 @@ impl Services {
         let (from, to) = (start(month), start(month.next().next()));
         let rows = {
             let mut tx = self.db().begin_read().await?;
+            let m = i32::try_from(month.month()).unwrap_or(1);
             meizhen_storage::repo::projects::photos_in_region(
                 &mut tx,
                 actor.scope(),
                 code,
+                month.year(),
+                m,
                 from,
                 to,
                 6,

@@ -31,9 +31,11 @@ pub struct ProjectStats {
     pub planned_to_complete: i64,
     pub start_rate: Option<f64>,
     pub completion_rate: Option<f64>,
-    pub total_investment_wan: String,
-    pub planned_investment_wan: String,
-    pub completed_investment_wan: String,
+    /// 万元 as JSON numbers with two decimals, for scripts and charts; the
+    /// exact amounts are the `*_fen` integers.
+    pub total_investment_wan: f64,
+    pub planned_investment_wan: f64,
+    pub completed_investment_wan: f64,
     pub total_investment_fen: i64,
     pub planned_investment_fen: i64,
     pub completed_investment_fen: i64,
@@ -45,7 +47,13 @@ pub struct ProjectStats {
 impl ProjectStats {
     pub fn from_figures(region: &str, month: YearMonth, f: &Figures) -> Self {
         let c = counts_of(f);
-        let wan = |fen: i64| meizhen_domain::money::Fen::new(fen).to_wan_string(2);
+        // The 2-decimal string is exact; parsing it gives the nearest f64.
+        let wan = |fen: i64| {
+            meizhen_domain::money::Fen::new(fen)
+                .to_wan_string(2)
+                .parse::<f64>()
+                .unwrap_or(0.0)
+        };
         ProjectStats {
             region: region.to_owned(),
             year: month.year(),

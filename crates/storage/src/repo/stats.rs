@@ -230,3 +230,44 @@ pub async fn publish(tx: &mut Tx, region: &str, year: i32, month: i32, now: i64)
         .push(&sets.join(", "));
     execute(tx, &q).await
 }
+
+/// [`put`] for many `(town, year, month, figures)` at once (bulk loading),
+/// in statements of many rows: the same rows, the same upsert.
+pub async fn put_many(
+    tx: &mut Tx,
+    source: Source,
+    rows: &[(String, i32, i32, Figures)],
+    now: i64,
+) -> Result<u64> {
+    let cols = FIGURE_COLUMNS.join(", ");
+    let sets: Vec<String> = FIGURE_COLUMNS
+        .iter()
+        .chain([source.stamp()].iter())
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let mut n = 0;
+    // 15 parameters a row; well below both engines' limits.
+    for chunk in rows.chunks(1_000) {
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {} (town_code, year, month, {cols}, {}) VALUES ",
+            source.table(),
+            source.stamp()
+        ));
+        for (i, (town, year, month, f)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::Text(town.clone()))
+                .push(", ")
+                .bind(Arg::I32(*year))
+                .push(", ")
+                .bind(Arg::I32(*month));
+            for v in values(f) {
+                q.push(", ").bind(Arg::I64(v));
+            }
+            q.push(", ").bind(Arg::I64(now)).push(")");
+        }
+        q.push(" ON CONFLICT (town_code, year, month) DO UPDATE SET ")
+            .push(&sets.join(", "));
+        n += execute(tx, &q).await?;
+    }
+    Ok(n)
+}

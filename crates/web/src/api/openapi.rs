@@ -245,7 +245,7 @@ fn schemas() -> Value {
         "TownMonthList": {"type": "array", "items": schema_ref("TownMonth")},
         "Period": obj(json!({"town_code": s, "year": i, "month": i, "state": s, "review_note": s}), &["town_code", "state"]),
         "Review": obj(json!({"accept": b, "note": s}), &["accept"]),
-        "ProjectStats": obj(json!({"projects": i, "not_started": i, "started": i, "completed": i, "start_rate": {"type": ["number", "null"]}, "completion_rate": {"type": ["number", "null"]}, "total_investment_wan": s, "planned_investment_wan": s, "completed_investment_wan": s, "investment_completion_rate": {"type": ["number", "null"]}}), &["projects", "started", "completed"]),
+        "ProjectStats": obj(json!({"projects": i, "not_started": i, "started": i, "completed": i, "start_rate": {"type": ["number", "null"]}, "completion_rate": {"type": ["number", "null"]}, "total_investment_wan": {"type": "number"}, "planned_investment_wan": {"type": "number"}, "completed_investment_wan": {"type": "number"}, "total_investment_fen": i, "planned_investment_fen": i, "completed_investment_fen": i, "investment_completion_rate": {"type": ["number", "null"]}}), &["projects", "started", "completed"]),
         "ProjectStatsList": {"type": "array", "items": schema_ref("ProjectStats")},
         "RankingLine": obj(json!({"code": s, "name": s, "stats": schema_ref("ProjectStats"), "rank": ni, "change_label": s}), &["code", "name", "stats"]),
         "RankingList": {"type": "array", "items": schema_ref("RankingLine")},

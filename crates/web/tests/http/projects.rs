@@ -150,13 +150,13 @@ async fn town_reports_and_rates_roll_up() {
             (Some(2), Some(1), Some(0))
         );
         assert_eq!(s["start_rate"].as_f64(), Some(0.5));
-        assert_eq!(s["planned_investment_wan"], "1000.00");
-        assert_eq!(s["completed_investment_wan"], "450.00");
+        assert_eq!(s["planned_investment_wan"].as_f64(), Some(1000.0));
+        assert_eq!(s["completed_investment_wan"].as_f64(), Some(450.0));
         assert_eq!(s["investment_completion_rate"].as_f64(), Some(0.45));
         // As of March only p1 was due and it had started.
         let s = stats(&mut town, "331024103", 3).await;
         assert_eq!(s["start_rate"].as_f64(), Some(1.0));
-        assert_eq!(s["completed_investment_wan"], "150.00");
+        assert_eq!(s["completed_investment_wan"].as_f64(), Some(150.0));
         // County 仙居 as of June: 3 projects, 2 started, 1 completed; 450 + 200 of 1200 planned.
         let mut county = Client::login(&app, "xj.office").await;
         let s = stats(&mut county, "331024", 6).await;
