@@ -55,8 +55,8 @@ pub use ledger::{
     MoneyUnit, RawValue, SkipReason,
 };
 pub use xlsx::{
-    sanitize_sheet_name, table_to_xlsx, write_large_table, XlsxStreamWriter, EXCEL_MAX_ROWS,
-    FONT_NAME,
+    sanitize_sheet_name, table_to_xlsx, write_large_table, SummaryChart, XlsxStreamWriter,
+    EXCEL_MAX_ROWS, FONT_NAME,
 };
 
 /// A ledger table: title, optional subtitle, header row, data rows and an

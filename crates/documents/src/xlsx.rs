@@ -304,6 +304,18 @@ impl XlsxStreamWriter {
     /// # Errors
     ///
     /// Cell errors in the 合计 row, or [`DocumentError::Io`] when saving.
+    /// Like [`finish`](Self::finish), with a first sheet that sums the
+    /// ledger up: a small table and a native (editable) Excel column chart.
+    pub fn finish_with_summary(
+        mut self,
+        total_row: Option<&[Cell]>,
+        summary: &SummaryChart,
+    ) -> Result<u64, DocumentError> {
+        let sheet = summary_sheet(summary)?;
+        self.workbook.push_worksheet(sheet);
+        self.finish(total_row)
+    }
+
     pub fn finish(mut self, total_row: Option<&[Cell]>) -> Result<u64, DocumentError> {
         set_autofilter(
             &mut self.worksheet,
@@ -324,6 +336,66 @@ impl XlsxStreamWriter {
         save_atomically(&mut self.workbook, &self.path)?;
         Ok(self.data_rows)
     }
+}
+
+/// A summary sheet: one row per category (e.g. county), one column per
+/// series (e.g. 总投资, 计划投资), charted as clustered columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SummaryChart {
+    pub sheet_name: String,
+    pub title: String,
+    pub category_header: String,
+    pub categories: Vec<String>,
+    /// (name, one value per category)
+    pub series: Vec<(String, Vec<f64>)>,
+    pub y_axis: String,
+}
+
+fn summary_sheet(s: &SummaryChart) -> Result<Worksheet, DocumentError> {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let name = sanitize_sheet_name(&s.sheet_name);
+    let mut ws = Worksheet::new();
+    ws.set_name(&name)?;
+    let bold = Format::new().set_bold().set_font_name(FONT_NAME);
+    let plain = Format::new().set_font_name(FONT_NAME);
+    let number = Format::new()
+        .set_font_name(FONT_NAME)
+        .set_num_format("#,##0.00");
+    ws.write_string_with_format(0, 0, &s.category_header, &bold)?;
+    ws.set_column_width(0, 16)?;
+    for (j, (series, values)) in s.series.iter().enumerate() {
+        let col = ColNum::try_from(j + 1).unwrap_or(ColNum::MAX);
+        ws.write_string_with_format(0, col, series, &bold)?;
+        ws.set_column_width(col, 16)?;
+        for (i, v) in values.iter().enumerate() {
+            let row = RowNum::try_from(i + 1).unwrap_or(RowNum::MAX);
+            if v.is_finite() {
+                ws.write_number_with_format(row, col, *v, &number)?;
+            }
+        }
+    }
+    for (i, c) in s.categories.iter().enumerate() {
+        let row = RowNum::try_from(i + 1).unwrap_or(RowNum::MAX);
+        ws.write_string_with_format(row, 0, c, &plain)?;
+    }
+    if !s.categories.is_empty() && !s.series.is_empty() {
+        let last = RowNum::try_from(s.categories.len()).unwrap_or(RowNum::MAX);
+        let mut chart = Chart::new(ChartType::Column);
+        chart.title().set_name(&s.title);
+        chart.y_axis().set_name(&s.y_axis);
+        for j in 0..s.series.len() {
+            let col = ColNum::try_from(j + 1).unwrap_or(ColNum::MAX);
+            chart
+                .add_series()
+                .set_name((name.as_str(), 0, col))
+                .set_categories((name.as_str(), 1, 0, last, 0))
+                .set_values((name.as_str(), 1, col, last, col));
+        }
+        chart.set_width(760).set_height(420);
+        let chart_col = ColNum::try_from(s.series.len() + 2).unwrap_or(ColNum::MAX);
+        ws.insert_chart(1, chart_col, &chart)?;
+    }
+    Ok(ws)
 }
 
 /// Makes `name` a valid Excel worksheet name.

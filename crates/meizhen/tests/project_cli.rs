@@ -61,6 +61,12 @@ fn export_import_round_trip_and_word_report() {
         .unwrap_or(0);
     assert!(exported > 1_000, "{out}");
     assert_eq!(exported, projects, "demo said {projects}");
+    // A summary sheet with a native Excel chart rides along.
+    let raw = std::fs::read(&xlsx).expect("xlsx");
+    assert!(
+        String::from_utf8_lossy(&raw).contains("xl/charts/chart1.xml"),
+        "native chart"
+    );
     // Importing the exported ledger again (dry run) updates every project and rejects nothing:
     // 小计 and 合计 rows are recognised, amounts and towns read back exactly.
     let (ok, out, err) = run(&[

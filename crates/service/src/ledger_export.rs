@@ -116,6 +116,8 @@ impl Services {
         };
         let mut writer = XlsxStreamWriter::new(&path, "项目表", &head).map_err(doc_err)?;
         let mut sum = ExportSummary::default();
+        // Per group totals for the summary sheet's chart (万元).
+        let mut chart_rows: Vec<(String, f64, f64)> = Vec::new();
         for (county, county_name) in &groups {
             let lines = repo::ledger_lines(&mut tx, actor.scope(), county, year).await?;
             if lines.is_empty() {
@@ -159,6 +161,13 @@ impl Services {
                 total += l.total_investment_fen;
                 planned += l.planned_investment_fen;
             }
+            let to_wan = |f: i64| {
+                meizhen_domain::money::Fen::new(f)
+                    .to_wan_string(2)
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            };
+            chart_rows.push((county_name.clone(), to_wan(total), to_wan(planned)));
             if groups.len() > 1 {
                 writer
                     .write_row(&subtotal(format!("{county_name}小计"), n, total, planned))
@@ -174,7 +183,23 @@ impl Services {
             sum.total_investment_fen,
             sum.planned_investment_fen,
         );
-        writer.finish(Some(&total_row)).map_err(doc_err)?;
+        let summary = meizhen_documents::SummaryChart {
+            sheet_name: "汇总".into(),
+            title: format!("{}{year}年各地项目投资（万元）", row.name),
+            category_header: "县（市、区）".into(),
+            categories: chart_rows.iter().map(|r| r.0.clone()).collect(),
+            series: vec![
+                ("总投资".into(), chart_rows.iter().map(|r| r.1).collect()),
+                (
+                    format!("{year}年计划投资"),
+                    chart_rows.iter().map(|r| r.2).collect(),
+                ),
+            ],
+            y_axis: "万元".into(),
+        };
+        writer
+            .finish_with_summary(Some(&total_row), &summary)
+            .map_err(doc_err)?;
         Ok(sum)
     }
 }
