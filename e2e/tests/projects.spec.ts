@@ -7,12 +7,52 @@
 // this spec changes in 白塔镇/仙居县 for 2026. When nothing else has 2026 data,
 // the exact figures (项目数 1, 开工率 100.00%, 30.00 万元) are checked too.
 import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
+import { deflateSync } from 'node:zlib';
 import { test, expect, login, shot, h1 } from './fixtures';
 
 const TOWN = '331024103'; // 白塔镇
 const COUNTY = '331024'; // 仙居县
 const CITY = '3310'; // 台州市
 const MONTH = '2026-04';
+
+/** A small PNG (a green field under a blue sky), as a phone camera would send a picture. */
+function makePng(w: number, h: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      const sky = y < h / 2;
+      raw[o] = sky ? 120 : 60;
+      raw[o + 1] = sky ? 170 : 140;
+      raw[o + 2] = sky ? 230 : 70;
+    }
+  }
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false };
@@ -184,7 +224,7 @@ test('项目库：乡镇手机新增项目并填报月报，县审核锁定，�
 
     await fillReport(town, { month: MONTH, cumulative: '10', status: '在建' });
     await saveReport(town);
-    const alert = town.getByRole('alert');
+    const alert = town.locator('#report-error'); // the error beside the report form
     await expect(alert).toContainText('少于');
     await expect(alert).toContainText('更正说明');
     await expect(reportRow(town, MONTH)).toHaveCount(0);
@@ -200,6 +240,20 @@ test('项目库：乡镇手机新增项目并填报月报，县审核锁定，�
     await expect(april.locator('td').nth(2)).toHaveText('30.00');
     await expect(april.locator('td').nth(3)).toHaveText('30.00');
     await expect(town.getByRole('table', { name: /历次月报/ }).locator('tbody tr')).toHaveCount(2);
+
+    // A progress photo from the phone's camera, filed with April's report.
+    await town.getByLabel('照片', { exact: true }).setInputFiles({ name: 'site.png', mimeType: 'image/png', buffer: makePng(480, 320) });
+    await town.getByLabel('说明（可选）').fill('栏杆安装现场');
+    await town.getByLabel('关联月报（可选）').fill(MONTH);
+    await town.getByRole('button', { name: /上传/ }).click();
+    const thumb = town.getByRole('img', { name: '栏杆安装现场' });
+    await expect(thumb).toBeVisible();
+    // The thumbnail really is an image the server made.
+    const src = await thumb.getAttribute('src');
+    const res = await town.request.get(src ?? '');
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toContain('image/jpeg');
+    await shot(town, 'phone-projects-05b-photo');
   });
 
   await test.step('3. 进度统计（手机）：2026年4月 数字，提交月报', async () => {
@@ -267,7 +321,7 @@ test('项目库：乡镇手机新增项目并填报月报，县审核锁定，�
     await town.goto(projectUrl);
     await fillReport(town, { month: MONTH, cumulative: '25' });
     await saveReport(town);
-    const alert = town.getByRole('alert');
+    const alert = town.locator('#report-error'); // the error beside the report form
     await expect(alert).toContainText('锁定');
     await expect(alert).toContainText('更正说明');
     await expect(reportRow(town, MONTH).locator('td').nth(2)).toHaveText('30.00');
