@@ -357,3 +357,104 @@ async fn projects_stay_in_scope() {
     })
     .await;
 }
+
+/// The same figures on the page, in the API, in the Excel ranking and in the
+/// Word report.
+#[tokio::test]
+async fn page_api_excel_and_word_agree() {
+    use calamine::Reader;
+    use std::io::Read;
+    on_each_engine(|app| async move {
+        let mut town = Client::login(&app, "xj.baita").await;
+        let r = town
+            .send(
+                Method::POST,
+                "/api/v1/regions/331024103/projects",
+                Some(project("AG-01", "1000", "800", "2020-02", "2020-11")),
+            )
+            .await;
+        let id = r.json()["id"].as_i64().unwrap_or(0);
+        let r = town
+            .send(
+                Method::PUT,
+                &format!("/api/v1/projects/{id}/reports/2020-05"),
+                Some(json!({"cumulative_investment": "333.33", "status": "在建"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let mut yh = Client::login(&app, "yh.chumen").await;
+        let r = yh
+            .send(
+                Method::POST,
+                "/api/v1/regions/331083102/projects",
+                Some(project("AG-02", "500", "400", "2020-03", "2020-12")),
+            )
+            .await;
+        let id2 = r.json()["id"].as_i64().unwrap_or(0);
+        yh.send(
+            Method::PUT,
+            &format!("/api/v1/projects/{id2}/reports/2020-05"),
+            Some(json!({"cumulative_investment": "100", "status": "在建"})),
+        )
+        .await;
+
+        let mut city = Client::login(&app, "tz.office").await;
+        let api = city
+            .get("/api/v1/regions/3310/project-stats?year=2020&month=5")
+            .await
+            .json();
+        let completed = api["completed_investment_fen"].as_i64().unwrap_or(0);
+        assert_eq!(completed, 433_330_000);
+        let rate = api["investment_completion_rate"].as_f64().unwrap_or(0.0);
+        let rate_text = format!("{:.2}%", rate * 100.0);
+        // Page.
+        let html = city.get("/progress/3310?month=2020-05").await.text();
+        assert!(
+            html.contains("433.33") && html.contains(&rate_text),
+            "page shows {rate_text}"
+        );
+        // Excel ranking: the 合计 row carries the same amounts and rate.
+        let x = city.get("/progress/3310/export.xlsx?month=2020-05").await;
+        assert_eq!(x.status, StatusCode::OK);
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(x.body.clone()))
+            .expect("xlsx");
+        let sheet = wb.sheet_names().first().cloned().expect("sheet");
+        let range = wb.worksheet_range(&sheet).expect("range");
+        let total = range
+            .rows()
+            .find(|r| r.get(1).is_some_and(|c| c.get_string() == Some("合计")))
+            .map(|r| r.to_vec())
+            .expect("合计 row");
+        let wan = |c: &calamine::Data| c.to_string().parse::<f64>().unwrap_or(-1.0);
+        assert!((wan(&total[8]) - 433.33).abs() < 1e-9, "{:?}", total);
+        assert!((total[9].to_string().parse::<f64>().unwrap_or(-1.0) - rate).abs() < 1e-12);
+        // Word: the headline paragraph names the same figures.
+        let d = city
+            .get("/api/v1/regions/3310/progress-report?month=2020-05")
+            .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(d.body.clone())).expect("docx is a zip");
+        let mut doc = String::new();
+        zip.by_name("word/document.xml")
+            .expect("document part")
+            .read_to_string(&mut doc)
+            .expect("utf-8");
+        assert!(
+            doc.contains("0.04"),
+            "433.33 万元 = 0.04 亿元 in the headline"
+        );
+        assert!(doc.contains(&rate_text), "Word shows {rate_text}");
+        assert!(doc.contains("仙居县") && doc.contains("玉环市"));
+        // Another county cannot have the city's report.
+        let mut county = Client::login(&app, "yh.office").await;
+        assert_eq!(
+            county
+                .get("/api/v1/regions/3310/progress-report?month=2020-05")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}
