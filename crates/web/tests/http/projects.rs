@@ -422,7 +422,7 @@ async fn page_api_excel_and_word_agree() {
         let range = wb.worksheet_range(&sheet).expect("range");
         let total = range
             .rows()
-            .find(|r| r.get(1).is_some_and(|c| c.get_string() == Some("合计")))
+            .find(|r| matches!(r.get(1), Some(calamine::Data::String(s)) if s == "合计"))
             .map(|r| r.to_vec())
             .expect("合计 row");
         let wan = |c: &calamine::Data| c.to_string().parse::<f64>().unwrap_or(-1.0);
