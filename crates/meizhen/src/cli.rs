@@ -117,6 +117,16 @@ pub enum GenerateCommand {
         #[arg(long, default_value_t = meizhen_service::generate::DEFAULT_AUDIT_ENTRIES)]
         audit_entries: usize,
     },
+    /// The project library of every town, 2020–2021: ~60,000 projects with
+    /// yearly plans, ~1,000,000 monthly reports, reporting periods and the
+    /// towns' monthly figures. Deterministic from the seed; the library must be empty.
+    Projects {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of projects (over all 1,387 towns).
+        #[arg(long, default_value_t = meizhen_service::generate_projects::DEFAULT_PROJECTS)]
+        projects: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -296,6 +296,25 @@ async fn generate(services: &Services, cmd: GenerateCommand) -> Result<()> {
             }
             Ok(())
         }
+        GenerateCommand::Projects { seed, projects } => {
+            let opts = meizhen_service::generate_projects::ProjectsOptions { seed, projects };
+            let started = std::time::Instant::now();
+            let bar = progress("生成全省项目数据");
+            let r = services
+                .generate_projects(&opts, &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await;
+            bar.finish_and_clear();
+            let r = r?;
+            println!(
+                "已生成全省项目数据（种子 {seed}，用时 {:.1} 秒）：乡镇 {} 个；项目 {} 个（2020 年项目库 {} 个、2021 年 {} 个），年度计划 {} 条，月报 {} 份，填报期 {} 个，乡镇月度指标 {} 条。",
+                started.elapsed().as_secs_f64(),
+                r.towns, r.projects, r.library[0], r.library[1], r.plans, r.reports, r.periods, r.figures
+            );
+            Ok(())
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod demo_projects;
 mod error;
 pub mod generate;
+pub mod generate_projects;
 pub mod import;
 pub mod ledger_export;
 pub mod photos;

@@ -246,8 +246,8 @@ pub async fn put_many(
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let mut n = 0;
-    // 15 parameters a row; well below both engines' limits.
-    for chunk in rows.chunks(1_000) {
+    // 15 parameters a row (see `projects::bulk_text`).
+    for chunk in rows.chunks(500) {
         let mut q = Sql::new(&format!(
             "INSERT INTO {} (town_code, year, month, {cols}, {}) VALUES ",
             source.table(),
@@ -267,7 +267,7 @@ pub async fn put_many(
         }
         q.push(" ON CONFLICT (town_code, year, month) DO UPDATE SET ")
             .push(&sets.join(", "));
-        n += execute(tx, &q).await?;
+        n += super::projects::bulk_execute(tx, &q).await?;
     }
     Ok(n)
 }
