@@ -7,7 +7,8 @@
 //! engine. SQLite always; PostgreSQL too when `MEIZHEN_TEST_POSTGRES_URL` is
 //! set (a fresh database, dropped at the end). After criterion, every read
 //! benchmark is also timed over 200 single calls and its median and 95th
-//! percentile printed (`p95 …` lines on stderr).
+//! percentile printed (`p95 …` lines on stderr). With
+//! `MEIZHEN_BENCH_LEDGER=<path>` the imported ledger is also saved there.
 //!
 //! Run: `cargo bench -p meizhen-service --bench projects` (see docs/benchmarks.md).
 
@@ -191,6 +192,152 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The import's steps one by one, as `import_projects` takes them (with
+/// `MEIZHEN_BENCH_PHASES=1`): where its time goes. Rolled back.
+async fn phases(s: &Services, label: &str, bytes: &[u8]) {
+    use meizhen_service::audit::{record, Change};
+    use meizhen_storage::repo::projects::{self as repo, ProjectFields};
+    use meizhen_storage::repo::stats;
+    let t = Instant::now();
+    let sheet = meizhen_documents::ledger::read_project_ledger(bytes).expect("read");
+    let read = t.elapsed().as_secs_f64();
+    let mut tx = s.db().begin().await.expect("tx");
+    let scope = RegionScope::new(RegionCode::zhejiang(), None);
+    let towns = all_at_level(&mut tx, Level::Town).await;
+    let counties = all_at_level(&mut tx, Level::County).await;
+    let pairs = |rows: &[regions::RegionRow]| -> Vec<(String, String)> {
+        rows.iter()
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect()
+    };
+    let (town_names, county_names) = (pairs(&towns), pairs(&counties));
+    let t = Instant::now();
+    for i in 0..sheet.rows.len() {
+        let town = &towns[i % towns.len()];
+        let county = counties
+            .iter()
+            .find(|c| town.code.starts_with(&c.code))
+            .expect("county");
+        let input = format!("{}{}", county.name, town.name);
+        meizhen_domain::project::match_town(&input, &town_names, &county_names).expect("match");
+    }
+    let matching = t.elapsed().as_secs_f64();
+    let mut row = [0.0; 4];
+    let t = Instant::now();
+    for i in 0..sheet.rows.len() {
+        let town = &towns[i % towns.len()].code;
+        let f = ProjectFields {
+            code: format!("PH-{i}"),
+            name: format!("分步计时项目{i}"),
+            pillar: "environment".into(),
+            status: "not_started".into(),
+            total_investment_fen: 100_000_000,
+            ..ProjectFields::default()
+        };
+        let lap = Instant::now();
+        repo::by_code(&mut tx, &scope, town, &f.code)
+            .await
+            .expect("by code");
+        row[0] += lap.elapsed().as_secs_f64();
+        let lap = Instant::now();
+        let id = repo::insert(&mut tx, town, &f, None, 0)
+            .await
+            .expect("insert");
+        row[1] += lap.elapsed().as_secs_f64();
+        let lap = Instant::now();
+        repo::set_plan(&mut tx, id, town, YEAR, 60_000_000)
+            .await
+            .expect("plan");
+        row[2] += lap.elapsed().as_secs_f64();
+        let lap = Instant::now();
+        let after = serde_json::to_value(&f).expect("json");
+        record(
+            &mut tx,
+            None,
+            &RequestMeta::default(),
+            Change::new("create", "project", &id.to_string(), town)
+                .after(after)
+                .summary("分步计时"),
+        )
+        .await
+        .expect("audit");
+        row[3] += lap.elapsed().as_secs_f64();
+    }
+    let rows = t.elapsed().as_secs_f64();
+    // recompute_town_year for every town: its projects, its reports, the
+    // figures, twelve upserts.
+    let mut re = [0.0; 4];
+    let mut reports = 0;
+    for town in &towns {
+        let lap = Instant::now();
+        let projects = repo::town_year_projects(&mut tx, &town.code, YEAR)
+            .await
+            .expect("projects");
+        re[0] += lap.elapsed().as_secs_f64();
+        let lap = Instant::now();
+        let all = repo::reports_for_town_until(&mut tx, &town.code, YEAR, 12)
+            .await
+            .expect("reports");
+        re[1] += lap.elapsed().as_secs_f64();
+        reports += all.len();
+        let lap = Instant::now();
+        let figures: Vec<_> = (1..=12)
+            .map(|m| meizhen_service::projects::town_figures(&projects, &all, YEAR, m))
+            .collect();
+        re[2] += lap.elapsed().as_secs_f64();
+        let lap = Instant::now();
+        for (m, f) in (1..).zip(&figures) {
+            stats::put(&mut tx, Source::Live, &town.code, YEAR, m, f, 0)
+                .await
+                .expect("put");
+        }
+        re[3] += lap.elapsed().as_secs_f64();
+    }
+    drop(tx);
+    eprintln!(
+        "phases {label}: read sheet {read:.2} s; match towns {matching:.2} s; \
+         {} rows {rows:.2} s (by_code {:.2}, insert {:.2}, plan {:.2}, audit {:.2}); \
+         recompute {} towns {:.2} s (projects {:.2}, {reports} reports {:.2}, figures {:.2}, upserts {:.2})",
+        sheet.rows.len(),
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        towns.len(),
+        re.iter().sum::<f64>(),
+        re[0],
+        re[1],
+        re[2],
+        re[3]
+    );
+}
+
+/// Medians and 95th percentiles of the read paths, printed as `p95 …` lines.
+fn read_percentiles(
+    rt: &tokio::runtime::Runtime,
+    s: &Services,
+    a: &Actor,
+    label: &str,
+    when: &str,
+    regions: &[&str],
+) {
+    let m = month();
+    for code in regions {
+        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
+            s.project_stats(a, code, m, Source::Live)
+                .await
+                .expect("stats");
+        });
+        eprintln!("p95 {label}{when} stats/{code}: median {p50:.2} ms, p95 {p95:.2} ms");
+        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
+            s.project_ranking(a, code, m, RankBy::Investment, Source::Live)
+                .await
+                .expect("ranking");
+        });
+        eprintln!("p95 {label}{when} ranking/{code}: median {p50:.2} ms, p95 {p95:.2} ms");
+    }
+}
+
 fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
     let (services, actor) = rt.block_on(setup(db));
     let s = &services;
@@ -234,6 +381,14 @@ fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
                 .iter(|| async { s.projects(a, &f, &page).await.expect("list") });
         });
     }
+    read_percentiles(rt, s, a, label, "", &regions);
+    for code in ["33", "331024"] {
+        let f = list(code);
+        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
+            s.projects(a, &f, &page).await.expect("list");
+        });
+        eprintln!("p95 {label} list/{code}/page1: median {p50:.2} ms, p95 {p95:.2} ms");
+    }
 
     // Slow ones: ten samples.
     g.sample_size(10)
@@ -246,6 +401,13 @@ fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
                 .expect("docx")
         });
     });
+    let (p50, p95) = percentiles(rt, 20, || async {
+        s.progress_report_docx(a, "3310", m, today)
+            .await
+            .expect("docx");
+    });
+    eprintln!("p95 {label} report-docx/3310 (20 calls): median {p50:.1} ms, p95 {p95:.1} ms");
+
     let towns = rt.block_on(towns(s));
     let built = Instant::now();
     let bytes = ledger(&towns, LEDGER_ROWS);
@@ -254,11 +416,23 @@ fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
         bytes.len() / 1024,
         built.elapsed().as_secs_f64()
     );
+    if let Ok(out) = std::env::var("MEIZHEN_BENCH_LEDGER") {
+        // The same ledger for `meizhen import projects` by hand.
+        std::fs::write(&out, &bytes).expect("write ledger");
+    }
+    if std::env::var("MEIZHEN_BENCH_PHASES").is_ok() {
+        rt.block_on(phases(s, label, &bytes));
+    }
     let meta = RequestMeta::default();
     // Check once that every row is accepted (an import of rejections would be cheap).
+    let t = Instant::now();
     let r = rt
         .block_on(s.import_projects(a, &bytes, YEAR, None, true, &meta))
         .expect("import");
+    eprintln!(
+        "[{label}] import of {LEDGER_ROWS} rows (dry run): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     assert_eq!(
         (r.imported as usize, r.rejected.len(), r.duplicates.len()),
         (LEDGER_ROWS, 0, 0),
@@ -300,35 +474,9 @@ fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);
-
-    // Percentiles of the read paths, from single calls.
-    for code in regions {
-        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
-            s.project_stats(a, code, m, Source::Live)
-                .await
-                .expect("stats");
-        });
-        eprintln!("p95 {label} stats/{code}: median {p50:.2} ms, p95 {p95:.2} ms");
-        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
-            s.project_ranking(a, code, m, RankBy::Investment, Source::Live)
-                .await
-                .expect("ranking");
-        });
-        eprintln!("p95 {label} ranking/{code}: median {p50:.2} ms, p95 {p95:.2} ms");
-    }
-    for code in ["33", "331024"] {
-        let f = list(code);
-        let (p50, p95) = percentiles(rt, P95_CALLS, || async {
-            s.projects(a, &f, &page).await.expect("list");
-        });
-        eprintln!("p95 {label} list/{code}/page1: median {p50:.2} ms, p95 {p95:.2} ms");
-    }
-    let (p50, p95) = percentiles(rt, 20, || async {
-        s.progress_report_docx(a, "3310", m, today)
-            .await
-            .expect("docx");
-    });
-    eprintln!("p95 {label} report-docx/3310 (20 calls): median {p50:.1} ms, p95 {p95:.1} ms");
+    // Every rolled-back import updated each town's twelve figures: the
+    // same reads again, with those dead rows not yet vacuumed.
+    read_percentiles(rt, s, a, label, " after-imports", &["33", "331024"]);
 }
 
 fn main() {
