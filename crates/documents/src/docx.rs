@@ -59,11 +59,11 @@
 //! random ids or hash-ordered data are written (zip entries carry the DOS
 //! epoch, the document properties have no dates).
 
-mod chart;
-mod image;
-mod package;
-mod parts;
-mod xml;
+pub(crate) mod chart;
+pub(crate) mod image;
+pub(crate) mod package;
+pub(crate) mod parts;
+pub(crate) mod xml;
 
 use chart::{Chart, REL_CHART};
 use image::{fit, ImageFormat};
@@ -374,17 +374,17 @@ pub fn progress_report_docx(r: &ProgressReport) -> Result<Vec<u8>, DocumentError
 }
 
 /// `word/document.xml` under construction.
-struct Body {
-    out: String,
+pub(crate) struct Body {
+    pub(crate) out: String,
     /// `wp:docPr` ids, unique in the document.
     next_drawing_id: u32,
     /// Whether the last block written is a paragraph (Word wants one at the
     /// end of the body and between two tables).
-    ends_with_paragraph: bool,
+    pub(crate) ends_with_paragraph: bool,
 }
 
 impl Body {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut out = String::with_capacity(32 * 1024);
         out.push_str(DECLARATION);
         out.push_str(&format!(
@@ -401,7 +401,7 @@ impl Body {
         }
     }
 
-    fn finish(mut self, footer_rel: &str) -> String {
+    pub(crate) fn finish(mut self, footer_rel: &str) -> String {
         if !self.ends_with_paragraph {
             self.out.push_str("<w:p/>");
         }
@@ -410,14 +410,14 @@ impl Body {
         self.out
     }
 
-    fn drawing_id(&mut self) -> u32 {
+    pub(crate) fn drawing_id(&mut self) -> u32 {
         let id = self.next_drawing_id;
         self.next_drawing_id += 1;
         id
     }
 
     /// A paragraph of the given style with `text` in one run.
-    fn paragraph(&mut self, style: &str, text: &str) {
+    pub(crate) fn paragraph(&mut self, style: &str, text: &str) {
         self.out.push_str(&format!(
             "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/></w:pPr>"
         ));
@@ -521,13 +521,13 @@ impl Body {
     }
 
     /// An empty small paragraph after a table.
-    fn spacer(&mut self) {
+    pub(crate) fn spacer(&mut self) {
         self.out
             .push_str("<w:p><w:pPr><w:pStyle w:val=\"Spacer\"/></w:pPr></w:p>");
         self.ends_with_paragraph = true;
     }
 
-    fn chart(&mut self, rel: &str) {
+    pub(crate) fn chart(&mut self, rel: &str) {
         let id = self.drawing_id();
         self.out
             .push_str("<w:p><w:pPr><w:pStyle w:val=\"Figure\"/></w:pPr><w:r>");
@@ -572,27 +572,9 @@ impl Body {
                 ));
                 let id = self.drawing_id();
                 let caption = &photo.photo.caption;
-                inline_start(
-                    &mut self.out,
-                    id,
-                    photo.cx,
-                    photo.cy,
-                    &format!("图片 {id}"),
-                    caption,
-                );
-                self.out.push_str(&format!(
-                    "<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/>\
-                     </wp:cNvGraphicFramePr><a:graphic><a:graphicData \
-                     uri=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"><pic:pic>\
-                     <pic:nvPicPr><pic:cNvPr id=\"{id}\" name=\"{name}\"/><pic:cNvPicPr/></pic:nvPicPr>\
-                     <pic:blipFill><a:blip r:embed=\"{rel}\"/><a:stretch><a:fillRect/></a:stretch>\
-                     </pic:blipFill><pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/>\
-                     <a:ext cx=\"{cx}\" cy=\"{cy}\"/></a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/>\
-                     </a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>\
-                     </w:drawing></w:r></w:p><w:p><w:pPr><w:pStyle w:val=\"Caption\"/></w:pPr>",
-                    cx = photo.cx,
-                    cy = photo.cy
-                ));
+                picture(&mut self.out, id, photo.cx, photo.cy, rel, name, caption);
+                self.out
+                    .push_str("</w:r></w:p><w:p><w:pPr><w:pStyle w:val=\"Caption\"/></w:pPr>");
                 run(&mut self.out, "", caption);
                 self.out.push_str("</w:p></w:tc>");
             }
@@ -601,6 +583,32 @@ impl Body {
         self.out.push_str("</w:tbl>");
         self.spacer();
     }
+}
+
+/// A whole `<w:drawing>` showing the picture of relationship `rel` (media
+/// file `name`) at `cx` × `cy` EMU, with `descr` as its alternative text.
+/// Goes inside a `w:r`.
+pub(crate) fn picture(
+    out: &mut String,
+    id: u32,
+    cx: u64,
+    cy: u64,
+    rel: &str,
+    name: &str,
+    descr: &str,
+) {
+    inline_start(out, id, cx, cy, &format!("图片 {id}"), descr);
+    out.push_str(&format!(
+        "<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/>\
+         </wp:cNvGraphicFramePr><a:graphic><a:graphicData \
+         uri=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"><pic:pic>\
+         <pic:nvPicPr><pic:cNvPr id=\"{id}\" name=\"{name}\"/><pic:cNvPicPr/></pic:nvPicPr>\
+         <pic:blipFill><a:blip r:embed=\"{rel}\"/><a:stretch><a:fillRect/></a:stretch>\
+         </pic:blipFill><pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/>\
+         <a:ext cx=\"{cx}\" cy=\"{cy}\"/></a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/>\
+         </a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>\
+         </w:drawing>"
+    ));
 }
 
 /// `<w:drawing><wp:inline>` up to and including `wp:docPr`.
@@ -621,7 +629,7 @@ fn inline_start(out: &mut String, id: u32, cx: u64, cy: u64, name: &str, descr: 
 
 /// `<w:tbl>` with its properties and grid. `bordered`: thin inner lines and
 /// a 1 pt frame; otherwise no borders at all.
-fn table_start(out: &mut String, widths: &[u32], bordered: bool) {
+pub(crate) fn table_start(out: &mut String, widths: &[u32], bordered: bool) {
     let total: u32 = widths.iter().sum();
     let border = |side: &str, size: u32| {
         if bordered {
@@ -651,7 +659,7 @@ fn table_start(out: &mut String, widths: &[u32], bordered: bool) {
 }
 
 /// One centred table cell holding `text` (style `TableText`).
-fn table_cell(out: &mut String, width: u32, fill: Option<&str>, rpr: &str, text: &str) {
+pub(crate) fn table_cell(out: &mut String, width: u32, fill: Option<&str>, rpr: &str, text: &str) {
     out.push_str(&format!(
         "<w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/>"
     ));
@@ -669,7 +677,7 @@ fn table_cell(out: &mut String, width: u32, fill: Option<&str>, rpr: &str, text:
 
 /// One run holding `text`, with line breaks as `w:br` and tabs as `w:tab`.
 /// Nothing for an empty text.
-fn run(out: &mut String, rpr: &str, text: &str) {
+pub(crate) fn run(out: &mut String, rpr: &str, text: &str) {
     if text.is_empty() {
         return;
     }

@@ -43,6 +43,7 @@ use std::path::PathBuf;
 
 pub mod docx;
 pub mod ledger;
+pub mod notice;
 mod xlsx;
 
 pub use docx::{

@@ -91,41 +91,64 @@ const A4_PAPER: u8 = 9;
 /// cells that do not fit their column (see [`ColumnKind`]), more rows than
 /// Excel allows, or an unusable temporary directory.
 pub fn table_to_xlsx(sheet_name: &str, table: &Table) -> Result<Vec<u8>, DocumentError> {
-    validate_columns(&table.columns)?;
-    let layout = Layout::new(&table.title, table.subtitle.as_deref());
-    let needed = u64::from(layout.first_data_row())
-        + table.rows.len() as u64
-        + u64::from(table.total_row.is_some());
-    if needed > u64::from(EXCEL_MAX_ROWS) {
-        return Err(DocumentError::TooManyRows {
-            limit: EXCEL_MAX_ROWS,
-        });
+    tables_to_xlsx(&table.title, &[(sheet_name, table)])
+}
+
+/// Writes several [`Table`]s as the sheets of one workbook in memory, in
+/// the order given, each `(sheet name, table)` laid out exactly as
+/// [`table_to_xlsx`] lays out its one sheet. `title` becomes the workbook's
+/// title property (left out when blank). Sheet names go through
+/// [`sanitize_sheet_name`] and must stay distinct.
+///
+/// # Errors
+///
+/// As [`table_to_xlsx`], for the first table at fault; every table is
+/// checked before anything is written.
+pub(crate) fn tables_to_xlsx(
+    title: &str,
+    sheets: &[(&str, &Table)],
+) -> Result<Vec<u8>, DocumentError> {
+    let mut layouts = Vec::with_capacity(sheets.len());
+    for (_, table) in sheets {
+        validate_columns(&table.columns)?;
+        let layout = Layout::new(&table.title, table.subtitle.as_deref());
+        let needed = u64::from(layout.first_data_row())
+            + table.rows.len() as u64
+            + u64::from(table.total_row.is_some());
+        if needed > u64::from(EXCEL_MAX_ROWS) {
+            return Err(DocumentError::TooManyRows {
+                limit: EXCEL_MAX_ROWS,
+            });
+        }
+        layouts.push(layout);
     }
 
-    let mut workbook = new_workbook(&table.title)?;
+    let mut workbook = new_workbook(title)?;
     let styles = Styles::new();
-    let worksheet = workbook.add_worksheet();
-    worksheet.set_name(sanitize_sheet_name(sheet_name))?;
-    write_preamble(
-        worksheet,
-        &layout,
-        &table.title,
-        table.subtitle.as_deref(),
-        &table.columns,
-        &styles,
-    )?;
+    for ((sheet_name, table), layout) in sheets.iter().zip(&layouts) {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(sanitize_sheet_name(sheet_name))?;
+        write_preamble(
+            worksheet,
+            layout,
+            &table.title,
+            table.subtitle.as_deref(),
+            &table.columns,
+            &styles,
+        )?;
 
-    let mut row_num = layout.first_data_row();
-    for (index, cells) in table.rows.iter().enumerate() {
-        let values = prepare_row(&table.columns, cells, RowRef::Data(index as u64 + 1))?;
-        write_values(worksheet, row_num, &values, &styles.body)?;
-        row_num += 1;
-    }
-    set_autofilter(worksheet, &layout, row_num, table.columns.len())?;
+        let mut row_num = layout.first_data_row();
+        for (index, cells) in table.rows.iter().enumerate() {
+            let values = prepare_row(&table.columns, cells, RowRef::Data(index as u64 + 1))?;
+            write_values(worksheet, row_num, &values, &styles.body)?;
+            row_num += 1;
+        }
+        set_autofilter(worksheet, layout, row_num, table.columns.len())?;
 
-    if let Some(total) = &table.total_row {
-        let values = prepare_row(&table.columns, total, RowRef::Total)?;
-        write_values(worksheet, row_num, &values, &styles.total)?;
+        if let Some(total) = &table.total_row {
+            let values = prepare_row(&table.columns, total, RowRef::Total)?;
+            write_values(worksheet, row_num, &values, &styles.total)?;
+        }
     }
 
     Ok(workbook.save_to_buffer()?)

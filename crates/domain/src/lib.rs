@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod inspection;
 pub mod money;
 pub mod page;
 pub mod password;

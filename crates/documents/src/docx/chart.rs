@@ -13,13 +13,13 @@ use super::package::{Package, Relationships};
 use super::xml::{escape, escape_into, number, DECLARATION};
 use crate::{BarChart, DocumentError, LineChart};
 
-pub(super) const CT_CHART: &str =
+pub(crate) const CT_CHART: &str =
     "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
-pub(super) const CT_XLSX: &str =
+pub(crate) const CT_XLSX: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub(super) const REL_CHART: &str =
+pub(crate) const REL_CHART: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart";
-pub(super) const REL_PACKAGE: &str =
+pub(crate) const REL_PACKAGE: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package";
 
 const SHEET: &str = "Sheet1";
@@ -54,7 +54,7 @@ struct Series<'a> {
 }
 
 /// A validated chart, bar or line.
-pub(super) struct Chart<'a> {
+pub(crate) struct Chart<'a> {
     title: &'a str,
     categories: &'a [String],
     series: Vec<Series<'a>>,
@@ -98,7 +98,7 @@ fn check_values(
 impl<'a> Chart<'a> {
     /// `None` when the chart has no categories or no series (it is then
     /// left out of the document).
-    pub(super) fn bar(chart: &'a BarChart) -> Result<Option<Self>, DocumentError> {
+    pub(crate) fn bar(chart: &'a BarChart) -> Result<Option<Self>, DocumentError> {
         let series = chart
             .series
             .iter()
@@ -123,7 +123,7 @@ impl<'a> Chart<'a> {
     }
 
     /// As [`Chart::bar`]. `None` values are gaps in the line.
-    pub(super) fn line(chart: &'a LineChart) -> Result<Option<Self>, DocumentError> {
+    pub(crate) fn line(chart: &'a LineChart) -> Result<Option<Self>, DocumentError> {
         let series = chart
             .series
             .iter()
@@ -175,7 +175,7 @@ impl<'a> Chart<'a> {
 
     /// Writes the chart part, its relationships and the embedded workbook
     /// as `word/charts/chart{n}.xml` and friends.
-    pub(super) fn add_to(&self, package: &mut Package, n: usize) -> Result<(), DocumentError> {
+    pub(crate) fn add_to(&self, package: &mut Package, n: usize) -> Result<(), DocumentError> {
         let workbook = format!("Microsoft_Excel_Worksheet{n}.xlsx");
         let mut rels = Relationships::new();
         let workbook_rel = rels.add(REL_PACKAGE, format!("../embeddings/{workbook}"));

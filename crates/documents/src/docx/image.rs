@@ -3,7 +3,7 @@
 
 /// The picture formats Word, WPS and LibreOffice all embed natively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ImageFormat {
+pub(crate) enum ImageFormat {
     Jpeg,
     Png,
 }
@@ -12,7 +12,7 @@ const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
 impl ImageFormat {
     /// Recognises a file by its first bytes.
-    pub(super) fn sniff(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             Some(ImageFormat::Jpeg)
         } else if bytes.starts_with(&PNG_SIGNATURE) {
@@ -22,14 +22,14 @@ impl ImageFormat {
         }
     }
 
-    pub(super) fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             ImageFormat::Jpeg => "jpeg",
             ImageFormat::Png => "png",
         }
     }
 
-    pub(super) fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             ImageFormat::Jpeg => "image/jpeg",
             ImageFormat::Png => "image/png",
@@ -38,7 +38,7 @@ impl ImageFormat {
 
     /// Width and height in pixels as stored in the file, if the header can
     /// be read.
-    pub(super) fn pixel_size(self, bytes: &[u8]) -> Option<(u32, u32)> {
+    pub(crate) fn pixel_size(self, bytes: &[u8]) -> Option<(u32, u32)> {
         let size = match self {
             ImageFormat::Png => png_size(bytes),
             ImageFormat::Jpeg => jpeg_size(bytes),
@@ -104,7 +104,7 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
 
 /// The largest size with the aspect ratio of `width_px` × `height_px`
 /// that fits in `max_cx` × `max_cy` (all in EMU), never below 1 EMU.
-pub(super) fn fit(width_px: u32, height_px: u32, max_cx: u64, max_cy: u64) -> (u64, u64) {
+pub(crate) fn fit(width_px: u32, height_px: u32, max_cx: u64, max_cy: u64) -> (u64, u64) {
     let (w, h) = (f64::from(width_px.max(1)), f64::from(height_px.max(1)));
     let scale = (max_cx as f64 / w).min(max_cy as f64 / h);
     let cx = ((w * scale).round() as u64).clamp(1, max_cx);

@@ -10,17 +10,17 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use super::xml::{escape, escape_into, DECLARATION};
 use crate::DocumentError;
 
-pub(super) const CT_RELATIONSHIPS: &str =
+pub(crate) const CT_RELATIONSHIPS: &str =
     "application/vnd.openxmlformats-package.relationships+xml";
-pub(super) const CT_CORE: &str = "application/vnd.openxmlformats-package.core-properties+xml";
-pub(super) const CT_APP: &str =
+pub(crate) const CT_CORE: &str = "application/vnd.openxmlformats-package.core-properties+xml";
+pub(crate) const CT_APP: &str =
     "application/vnd.openxmlformats-officedocument.extended-properties+xml";
 
-pub(super) const REL_OFFICE_DOCUMENT: &str =
+pub(crate) const REL_OFFICE_DOCUMENT: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
-pub(super) const REL_CORE: &str =
+pub(crate) const REL_CORE: &str =
     "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties";
-pub(super) const REL_APP: &str =
+pub(crate) const REL_APP: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties";
 
 /// Extensions registered as `<Default>` content types (binary parts); every
@@ -49,17 +49,17 @@ struct Part {
 /// were added, after `[Content_Types].xml`. Output is deterministic: every
 /// zip entry carries the DOS epoch (1980-01-01 00:00) as its time.
 #[derive(Default)]
-pub(super) struct Package {
+pub(crate) struct Package {
     parts: Vec<Part>,
 }
 
 impl Package {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Package::default()
     }
 
     /// Adds an XML part.
-    pub(super) fn xml(&mut self, name: impl Into<String>, content_type: &'static str, xml: String) {
+    pub(crate) fn xml(&mut self, name: impl Into<String>, content_type: &'static str, xml: String) {
         self.parts.push(Part {
             name: name.into(),
             content_type,
@@ -69,7 +69,7 @@ impl Package {
     }
 
     /// Adds a binary part that is already compressed.
-    pub(super) fn binary(
+    pub(crate) fn binary(
         &mut self,
         name: impl Into<String>,
         content_type: &'static str,
@@ -84,7 +84,7 @@ impl Package {
     }
 
     /// Adds a relationships part.
-    pub(super) fn rels(&mut self, name: impl Into<String>, rels: &Relationships) {
+    pub(crate) fn rels(&mut self, name: impl Into<String>, rels: &Relationships) {
         self.xml(name, CT_RELATIONSHIPS, rels.to_xml());
     }
 
@@ -125,7 +125,7 @@ impl Package {
     }
 
     /// The zip file.
-    pub(super) fn finish(self) -> Result<Vec<u8>, DocumentError> {
+    pub(crate) fn finish(self) -> Result<Vec<u8>, DocumentError> {
         let content_types = self.content_types_xml();
         let total: usize = self.parts.iter().map(|p| p.data.len()).sum();
         let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(total / 2 + 4096)));
@@ -158,18 +158,18 @@ fn package_error(e: zip::result::ZipError) -> DocumentError {
 /// The relationships of one part (`_rels/*.rels`), with ids `rId1`,
 /// `rId2`, … in the order added.
 #[derive(Default)]
-pub(super) struct Relationships {
+pub(crate) struct Relationships {
     entries: Vec<(&'static str, String)>,
 }
 
 impl Relationships {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Relationships::default()
     }
 
     /// Adds a relationship to `target` (relative to the source part's
     /// folder) and returns its id.
-    pub(super) fn add(&mut self, rel_type: &'static str, target: impl Into<String>) -> String {
+    pub(crate) fn add(&mut self, rel_type: &'static str, target: impl Into<String>) -> String {
         self.entries.push((rel_type, target.into()));
         format!("rId{}", self.entries.len())
     }

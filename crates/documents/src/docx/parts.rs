@@ -3,53 +3,53 @@
 
 use super::xml::{escape, DECLARATION};
 
-pub(super) const NS_W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-pub(super) const NS_R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+pub(crate) const NS_W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+pub(crate) const NS_R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
-pub(super) const CT_DOCUMENT: &str =
+pub(crate) const CT_DOCUMENT: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
-pub(super) const CT_STYLES: &str =
+pub(crate) const CT_STYLES: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml";
-pub(super) const CT_SETTINGS: &str =
+pub(crate) const CT_SETTINGS: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml";
-pub(super) const CT_FONT_TABLE: &str =
+pub(crate) const CT_FONT_TABLE: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml";
-pub(super) const CT_FOOTER: &str =
+pub(crate) const CT_FOOTER: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml";
 
-pub(super) const REL_STYLES: &str =
+pub(crate) const REL_STYLES: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles";
-pub(super) const REL_SETTINGS: &str =
+pub(crate) const REL_SETTINGS: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings";
-pub(super) const REL_FONT_TABLE: &str =
+pub(crate) const REL_FONT_TABLE: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable";
-pub(super) const REL_FOOTER: &str =
+pub(crate) const REL_FOOTER: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer";
-pub(super) const REL_IMAGE: &str =
+pub(crate) const REL_IMAGE: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
 
 /// Latin text and digits everywhere except the footer.
-pub(super) const LATIN_FONT: &str = "Times New Roman";
+pub(crate) const LATIN_FONT: &str = "Times New Roman";
 /// 正文：仿宋_GB2312.
-pub(super) const BODY_FONT: &str = "仿宋_GB2312";
+pub(crate) const BODY_FONT: &str = "仿宋_GB2312";
 /// 标题：方正小标宋简体.
-pub(super) const TITLE_FONT: &str = "方正小标宋简体";
+pub(crate) const TITLE_FONT: &str = "方正小标宋简体";
 /// 一级标题、表头：黑体.
-pub(super) const HEADING_FONT: &str = "黑体";
+pub(crate) const HEADING_FONT: &str = "黑体";
 /// 表格、页码：宋体.
-pub(super) const TABLE_FONT: &str = "宋体";
+pub(crate) const TABLE_FONT: &str = "宋体";
 /// 副标题、图片说明：楷体_GB2312.
-pub(super) const KAI_FONT: &str = "楷体_GB2312";
+pub(crate) const KAI_FONT: &str = "楷体_GB2312";
 
 // Page geometry in twentieths of a point (twips; 1 mm ≈ 56.7 twips).
-pub(super) const PAGE_WIDTH: u32 = 11_906; // 210 mm
-pub(super) const PAGE_HEIGHT: u32 = 16_838; // 297 mm
-pub(super) const MARGIN_TOP: u32 = 2_098; // 37 mm
-pub(super) const MARGIN_BOTTOM: u32 = 1_984; // 35 mm
-pub(super) const MARGIN_LEFT: u32 = 1_587; // 28 mm
-pub(super) const MARGIN_RIGHT: u32 = 1_474; // 26 mm
+pub(crate) const PAGE_WIDTH: u32 = 11_906; // 210 mm
+pub(crate) const PAGE_HEIGHT: u32 = 16_838; // 297 mm
+pub(crate) const MARGIN_TOP: u32 = 2_098; // 37 mm
+pub(crate) const MARGIN_BOTTOM: u32 = 1_984; // 35 mm
+pub(crate) const MARGIN_LEFT: u32 = 1_587; // 28 mm
+pub(crate) const MARGIN_RIGHT: u32 = 1_474; // 26 mm
 /// 156 mm.
-pub(super) const TEXT_WIDTH: u32 = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
+pub(crate) const TEXT_WIDTH: u32 = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
 /// Footer baseline area starts 17.5 mm above the bottom edge.
 const FOOTER_DISTANCE: u32 = 992;
 const HEADER_DISTANCE: u32 = 851;
@@ -97,7 +97,7 @@ fn paragraph_style(id: &str, name: &str, next: Option<&str>, ppr: &str, rpr: &st
 }
 
 /// `word/styles.xml`.
-pub(super) fn styles_xml() -> String {
+pub(crate) fn styles_xml() -> String {
     let auto = "w:lineRule=\"auto\"";
     let first_line = "<w:ind w:firstLineChars=\"200\" w:firstLine=\"640\"/>";
     let styles = [
@@ -236,7 +236,7 @@ pub(super) fn styles_xml() -> String {
 
 /// `word/settings.xml`: Word 2013+ layout (compatibility mode 15), 2-char
 /// tab stops, Chinese punctuation compression.
-pub(super) fn settings_xml() -> String {
+pub(crate) fn settings_xml() -> String {
     format!(
         "{DECLARATION}<w:settings xmlns:w=\"{NS_W}\"><w:zoom w:percent=\"100\"/>\
          <w:defaultTabStop w:val=\"420\"/>\
@@ -251,7 +251,7 @@ pub(super) fn settings_xml() -> String {
 /// their PANOSE numbers so that Word and WPS substitute a Chinese font of
 /// the same kind where one is missing; `altName` names the font that
 /// current Windows ships instead of the old `_GB2312` ones (仿宋, 楷体).
-pub(super) fn font_table_xml() -> String {
+pub(crate) fn font_table_xml() -> String {
     /// name, altName, PANOSE, charset, family, pitch.
     struct Font(
         &'static str,
@@ -327,7 +327,7 @@ pub(super) fn font_table_xml() -> String {
 }
 
 /// `word/footer1.xml`: the page number as "— 1 —", centred, 宋体 四号.
-pub(super) fn footer_xml() -> String {
+pub(crate) fn footer_xml() -> String {
     format!(
         "{DECLARATION}<w:ftr xmlns:w=\"{NS_W}\" xmlns:r=\"{NS_R}\"><w:p><w:pPr>\
          <w:pStyle w:val=\"Footer\"/></w:pPr><w:r><w:t xml:space=\"preserve\">— </w:t></w:r>\
@@ -340,7 +340,7 @@ pub(super) fn footer_xml() -> String {
 }
 
 /// `w:sectPr`: A4 portrait, 公文 margins, the footer.
-pub(super) fn section_xml(footer_rel: &str) -> String {
+pub(crate) fn section_xml(footer_rel: &str) -> String {
     format!(
         "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"{footer_rel}\"/>\
          <w:pgSz w:w=\"{PAGE_WIDTH}\" w:h=\"{PAGE_HEIGHT}\"/>\
@@ -353,7 +353,7 @@ pub(super) fn section_xml(footer_rel: &str) -> String {
 
 /// `docProps/core.xml`: title, subject and author only. No creation or
 /// modification time, so the same report always gives the same bytes.
-pub(super) fn core_xml(title: &str, subject: &str, creator: &str) -> String {
+pub(crate) fn core_xml(title: &str, subject: &str, creator: &str) -> String {
     let mut out = format!(
         "{DECLARATION}<cp:coreProperties \
          xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" \
@@ -375,7 +375,7 @@ pub(super) fn core_xml(title: &str, subject: &str, creator: &str) -> String {
 }
 
 /// `docProps/app.xml`.
-pub(super) fn app_xml() -> String {
+pub(crate) fn app_xml() -> String {
     format!(
         "{DECLARATION}<Properties \
          xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\" \

@@ -1,7 +1,7 @@
 //! XML text helpers: escaping and the few number formats the parts need.
 
 /// The XML declaration every part starts with.
-pub(super) const DECLARATION: &str =
+pub(crate) const DECLARATION: &str =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 
 /// Whether `c` may appear in an XML 1.0 document at all. Other control
@@ -14,7 +14,7 @@ fn is_xml_char(c: char) -> bool {
 /// Appends `text` escaped for element content or a double- or
 /// single-quoted attribute value. Tabs and line breaks are written as
 /// character references so that attribute values keep them too.
-pub(super) fn escape_into(out: &mut String, text: &str) {
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -32,7 +32,7 @@ pub(super) fn escape_into(out: &mut String, text: &str) {
 }
 
 /// `text` escaped, as a new string.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_into(&mut out, text);
     out
@@ -40,7 +40,7 @@ pub(super) fn escape(text: &str) -> String {
 
 /// A finite `f64` as an `xsd:double` literal: the shortest text that reads
 /// back as the same number (`0.9756`, `1234.5`, `-3`).
-pub(super) fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value == 0.0 {
         // Never "-0".
         return "0".to_owned();
