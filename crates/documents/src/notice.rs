@@ -40,6 +40,17 @@
 //! "县区排名", "乡镇得分" and "问题清单" (one row per problem). Ranks and
 //! counts are numbers; scores and deductions are kept as the texts given
 //! (the ledger writer has no plain decimal kind), so sort by 排名.
+//!
+//! # Other notices
+//!
+//! [`notice_docx`] and [`notice_xlsx`] write a round's notice (暗访通报).
+//! The same document serves other notices — the quarterly 动态考核通报 —
+//! through [`notice_docx_with`] and [`notice_xlsx_with`] and a
+//! [`NoticeLayout`]: the ranking tables' titles and columns
+//! ([`NoticeColumns`], e.g. 综合得分 / 暗访得分 / 开工率 in place of 问题数 /
+//! 扣分), their cells as texts, and the sentences of the sections
+//! ([`NoticeWording`]). [`NoticeLayout::default`] is the round notice:
+//! [`notice_docx`] is exactly `notice_docx_with(doc, &NoticeLayout::default())`.
 
 use crate::docx::chart::{Chart, REL_CHART};
 use crate::docx::image::{fit, ImageFormat};
@@ -177,6 +188,171 @@ pub struct NoticePhoto {
     pub height_px: u32,
     /// Caption under the photo, also its alternative text.
     pub caption: String,
+}
+
+/// One column of a ranking table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeColumn {
+    /// Header in the Word table, e.g. `"综合得分"`.
+    pub header: String,
+    /// Header in the Excel sheet; blank for [`header`](Self::header).
+    pub sheet_header: String,
+    /// Width in the Word table in twips (1/20 pt). The columns of a table
+    /// are scaled together to the text width, so only the ratios matter.
+    pub width: u32,
+    /// Width in the Excel sheet, in characters (finite, 0–255).
+    pub sheet_width: f64,
+    /// Whole numbers (排名, 乡镇数): an Excel number column, where a cell
+    /// that reads as a whole number is written as a number.
+    pub integer: bool,
+}
+
+impl NoticeColumn {
+    /// A column whose Excel header is the Word header.
+    pub fn new(header: &str, width: u32, sheet_width: f64, integer: bool) -> NoticeColumn {
+        NoticeColumn {
+            header: header.to_owned(),
+            sheet_header: String::new(),
+            width,
+            sheet_width,
+            integer,
+        }
+    }
+
+    fn sheet_header(&self) -> &str {
+        if self.sheet_header.trim().is_empty() {
+            &self.header
+        } else {
+            &self.sheet_header
+        }
+    }
+}
+
+/// Titles and columns of the two ranking tables. The default is the round
+/// notice's: 排名 · 县（市、区） · 暗访乡镇数 · 平均得分 · 发现问题数 · 较上轮,
+/// and 排名 · 县（市、区） · 乡镇（街道） · 得分 · 问题数 · 扣分 · 县内排名 ·
+/// 较上轮.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeColumns {
+    /// Caption above the county table, e.g. `"各县（市、区）得分排名"`.
+    pub county_title: String,
+    /// The county table's columns.
+    pub county: Vec<NoticeColumn>,
+    /// Caption above the town table.
+    pub town_title: String,
+    /// The town table's columns.
+    pub town: Vec<NoticeColumn>,
+}
+
+impl Default for NoticeColumns {
+    fn default() -> Self {
+        let county_sheet = [8.0, 16.0, 12.0, 12.0, 12.0, 10.0];
+        let county_integer = [true, false, true, false, true, false];
+        let town_sheet = [8.0, 16.0, 18.0, 10.0, 12.0, 10.0, 10.0, 10.0];
+        let town_integer = [true, false, false, false, true, false, true, false];
+        NoticeColumns {
+            county_title: COUNTY_TABLE_TITLE.to_owned(),
+            county: (0..COUNTY_HEADERS.len())
+                .map(|i| {
+                    NoticeColumn::new(
+                        COUNTY_HEADERS[i],
+                        COUNTY_WIDTHS[i],
+                        county_sheet[i],
+                        county_integer[i],
+                    )
+                })
+                .collect(),
+            town_title: TOWN_TABLE_TITLE.to_owned(),
+            town: (0..TOWN_HEADERS.len())
+                .map(|i| {
+                    let mut column = NoticeColumn::new(
+                        TOWN_HEADERS[i],
+                        TOWN_WIDTHS[i],
+                        town_sheet[i],
+                        town_integer[i],
+                    );
+                    if i == 4 {
+                        // "问题数" in Word, spelt out in Excel.
+                        column.sheet_header = "发现问题数".to_owned();
+                    }
+                    column
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The sentences and names a notice other than a round's says differently.
+/// The default is the round notice's ("本轮暗访未发现问题。" …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeWording {
+    /// When both ranking tables are empty.
+    pub no_scores: String,
+    /// Praise: `best_lead` + the names joined with "、" + `best_tail`.
+    pub best_lead: String,
+    pub best_tail: String,
+    /// Without towns praised.
+    pub no_best: String,
+    /// Criticism: `last_lead` + the names + `last_tail`.
+    pub last_lead: String,
+    pub last_tail: String,
+    /// Without 末位 towns.
+    pub no_last: String,
+    /// Heading of section 四, e.g. `"四、存在问题"`.
+    pub problems_heading: String,
+    /// Section 四 without problems.
+    pub no_problems: String,
+    /// Section 五 without requirements and without problems.
+    pub no_requirements: String,
+    /// Section 五 without requirements but with problems.
+    pub default_requirement: String,
+    /// Name of the chart's series, e.g. `"平均得分"`.
+    pub chart_series: String,
+    /// The Excel sheets: county ranking, town scores, problems.
+    pub county_sheet: String,
+    pub town_sheet: String,
+    pub problems_sheet: String,
+}
+
+impl Default for NoticeWording {
+    fn default() -> Self {
+        NoticeWording {
+            no_scores: NO_SCORES.to_owned(),
+            best_lead: "对暗访得分排名靠前的".to_owned(),
+            best_tail: "予以通报表扬。".to_owned(),
+            no_best: NO_BEST.to_owned(),
+            last_lead: "对暗访得分排名末位的".to_owned(),
+            last_tail: "予以通报批评，请所在县（市、区）督促其认真整改。".to_owned(),
+            no_last: NO_LAST.to_owned(),
+            problems_heading: HEADING_PROBLEMS.to_owned(),
+            no_problems: NO_PROBLEMS.to_owned(),
+            no_requirements: NO_REQUIREMENTS.to_owned(),
+            default_requirement: DEFAULT_REQUIREMENT.to_owned(),
+            chart_series: CHART_SERIES.to_owned(),
+            county_sheet: "县区排名".to_owned(),
+            town_sheet: "乡镇得分".to_owned(),
+            problems_sheet: "问题清单".to_owned(),
+        }
+    }
+}
+
+/// How a notice is laid out: the round notice by default; see the
+/// [module docs](self#other-notices).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoticeLayout {
+    /// Titles and columns of the ranking tables.
+    pub columns: NoticeColumns,
+    /// Sentences of the sections.
+    pub wording: NoticeWording,
+    /// The county table's rows as texts, one cell per column of
+    /// [`NoticeColumns::county`], in place of the fields of
+    /// [`NoticeDoc::county_table`]; empty: made from those fields (then the
+    /// columns must be the six of [`CountyScoreLine`], in its order). The
+    /// chart is drawn from [`NoticeDoc::county_table`] either way.
+    pub county_cells: Vec<Vec<String>>,
+    /// The town table's rows as texts, as [`county_cells`](Self::county_cells)
+    /// for [`NoticeDoc::town_table`] and [`NoticeColumns::town`].
+    pub town_cells: Vec<Vec<String>>,
 }
 
 const HEADING_OVERVIEW: &str = "一、基本情况";
@@ -327,7 +503,17 @@ fn non_blank(texts: &[String]) -> impl Iterator<Item = &str> {
 /// * [`DocumentError::Docx`] — the zip container could not be written (not
 ///   expected in practice).
 pub fn notice_docx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
-    let chart_data = county_chart(doc);
+    notice_docx_with(doc, &NoticeLayout::default())
+}
+
+/// Writes a notice laid out by `layout` (see the
+/// [module docs](self#other-notices)) as a DOCX file in memory.
+///
+/// # Errors
+///
+/// As [`notice_docx`].
+pub fn notice_docx_with(doc: &NoticeDoc, layout: &NoticeLayout) -> Result<Vec<u8>, DocumentError> {
+    let chart_data = county_chart(doc, &layout.wording);
     let chart = Chart::bar(&chart_data)?;
     let mut towns = prepare_problems(doc)?;
 
@@ -370,10 +556,10 @@ pub fn notice_docx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
     let mut body = Body::new();
     front_matter(&mut body, doc);
     overview(&mut body, doc);
-    scores(&mut body, doc, chart_rel.as_deref());
-    praise(&mut body, doc);
-    problems(&mut body, &towns);
-    requirements(&mut body, doc, !towns.is_empty());
+    scores(&mut body, doc, layout, chart_rel.as_deref());
+    praise(&mut body, doc, &layout.wording);
+    problems(&mut body, &towns, &layout.wording);
+    requirements(&mut body, doc, !towns.is_empty(), &layout.wording);
     closing(&mut body, doc);
 
     package.xml("word/document.xml", CT_DOCUMENT, body.finish(&footer_rel));
@@ -397,7 +583,7 @@ pub fn notice_docx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
 }
 
 /// The county averages that read as numbers, in table order.
-fn county_chart(doc: &NoticeDoc) -> BarChart {
+fn county_chart(doc: &NoticeDoc, wording: &NoticeWording) -> BarChart {
     let (categories, values): (Vec<String>, Vec<f64>) = doc
         .county_table
         .iter()
@@ -409,7 +595,7 @@ fn county_chart(doc: &NoticeDoc) -> BarChart {
     BarChart {
         title: doc.chart_title.clone(),
         categories,
-        series: vec![(CHART_SERIES.to_owned(), values)],
+        series: vec![(wording.chart_series.clone(), values)],
         percent: false,
     }
 }
@@ -478,18 +664,26 @@ fn overview(body: &mut Body, doc: &NoticeDoc) {
     }
 }
 
-fn scores(body: &mut Body, doc: &NoticeDoc, chart_rel: Option<&str>) {
-    body.paragraph("Heading1", HEADING_SCORES);
-    if doc.county_table.is_empty() && doc.town_table.is_empty() {
-        body.paragraph("BodyText", NO_SCORES);
-        return;
+/// The layout's rows of cells, each cut or padded (with blank cells) to
+/// `columns` cells.
+fn fitted(rows: &[Vec<String>], columns: usize) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            let mut row: Vec<String> = row.iter().take(columns).cloned().collect();
+            row.resize(columns, String::new());
+            row
+        })
+        .collect()
+}
+
+/// The county table's rows as texts: the layout's cells, else the fields.
+fn county_rows(doc: &NoticeDoc, layout: &NoticeLayout) -> Vec<Vec<String>> {
+    if !layout.county_cells.is_empty() {
+        return fitted(&layout.county_cells, layout.columns.county.len());
     }
-    if !doc.county_table.is_empty() {
-        if let Some(rel) = chart_rel {
-            body.chart(rel);
-        }
-        body.paragraph("TableTitle", COUNTY_TABLE_TITLE);
-        let rows = doc.county_table.iter().map(|line| {
+    doc.county_table
+        .iter()
+        .map(|line| {
             vec![
                 line.rank.to_string(),
                 line.county.clone(),
@@ -498,12 +692,18 @@ fn scores(body: &mut Body, doc: &NoticeDoc, chart_rel: Option<&str>) {
                 line.findings.to_string(),
                 line.change.clone(),
             ]
-        });
-        ranking_table(body, &COUNTY_WIDTHS, &COUNTY_HEADERS, rows);
+        })
+        .collect()
+}
+
+/// The town table's rows as texts: the layout's cells, else the fields.
+fn town_rows(doc: &NoticeDoc, layout: &NoticeLayout) -> Vec<Vec<String>> {
+    if !layout.town_cells.is_empty() {
+        return fitted(&layout.town_cells, layout.columns.town.len());
     }
-    if !doc.town_table.is_empty() {
-        body.paragraph("TableTitle", TOWN_TABLE_TITLE);
-        let rows = doc.town_table.iter().map(|line| {
+    doc.town_table
+        .iter()
+        .map(|line| {
             vec![
                 line.rank.to_string(),
                 line.county.clone(),
@@ -514,8 +714,69 @@ fn scores(body: &mut Body, doc: &NoticeDoc, chart_rel: Option<&str>) {
                 line.rank_in_county.to_string(),
                 line.change.clone(),
             ]
-        });
-        ranking_table(body, &TOWN_WIDTHS, &TOWN_HEADERS, rows);
+        })
+        .collect()
+}
+
+/// Column widths in twips scaled to the text width (the last column takes
+/// what rounding leaves); widths that already fill it stay as they are.
+fn scaled_widths(columns: &[NoticeColumn]) -> Vec<u32> {
+    let total: u64 = columns.iter().map(|c| u64::from(c.width)).sum();
+    if columns.is_empty() {
+        return Vec::new();
+    }
+    if total == 0 {
+        let each = TEXT_WIDTH / u32::try_from(columns.len()).unwrap_or(u32::MAX).max(1);
+        let mut widths = vec![each; columns.len()];
+        if let Some(last) = widths.last_mut() {
+            *last = TEXT_WIDTH - each * (u32::try_from(columns.len()).unwrap_or(1) - 1);
+        }
+        return widths;
+    }
+    let mut widths: Vec<u32> = columns
+        .iter()
+        .map(|c| {
+            u32::try_from(u64::from(c.width) * u64::from(TEXT_WIDTH) / total).unwrap_or(TEXT_WIDTH)
+        })
+        .collect();
+    let others: u32 = widths[..widths.len() - 1].iter().sum();
+    if let Some(last) = widths.last_mut() {
+        *last = TEXT_WIDTH.saturating_sub(others);
+    }
+    widths
+}
+
+fn scores(body: &mut Body, doc: &NoticeDoc, layout: &NoticeLayout, chart_rel: Option<&str>) {
+    body.paragraph("Heading1", HEADING_SCORES);
+    let counties = county_rows(doc, layout);
+    let towns = town_rows(doc, layout);
+    if counties.is_empty() && towns.is_empty() {
+        body.paragraph("BodyText", &layout.wording.no_scores);
+        return;
+    }
+    let columns = &layout.columns;
+    if !counties.is_empty() {
+        if let Some(rel) = chart_rel {
+            body.chart(rel);
+        }
+        body.paragraph("TableTitle", &columns.county_title);
+        let headers: Vec<&str> = columns.county.iter().map(|c| c.header.as_str()).collect();
+        ranking_table(
+            body,
+            &scaled_widths(&columns.county),
+            &headers,
+            counties.into_iter(),
+        );
+    }
+    if !towns.is_empty() {
+        body.paragraph("TableTitle", &columns.town_title);
+        let headers: Vec<&str> = columns.town.iter().map(|c| c.header.as_str()).collect();
+        ranking_table(
+            body,
+            &scaled_widths(&columns.town),
+            &headers,
+            towns.into_iter(),
+        );
     }
 }
 
@@ -546,14 +807,19 @@ fn ranking_table(
     body.spacer();
 }
 
-fn praise(body: &mut Body, doc: &NoticeDoc) {
+fn praise(body: &mut Body, doc: &NoticeDoc, wording: &NoticeWording) {
     body.paragraph("Heading1", HEADING_PRAISE);
     let kai = kai();
     let best: Vec<&str> = non_blank(&doc.best).collect();
     let text = if best.is_empty() {
-        NO_BEST.to_owned()
+        wording.no_best.clone()
     } else {
-        format!("对暗访得分排名靠前的{}予以通报表扬。", best.join("、"))
+        format!(
+            "{}{}{}",
+            wording.best_lead,
+            best.join("、"),
+            wording.best_tail
+        )
     };
     paragraph(
         body,
@@ -562,11 +828,13 @@ fn praise(body: &mut Body, doc: &NoticeDoc) {
     );
     let last: Vec<&str> = non_blank(&doc.last).collect();
     let text = if last.is_empty() {
-        NO_LAST.to_owned()
+        wording.no_last.clone()
     } else {
         format!(
-            "对暗访得分排名末位的{}予以通报批评，请所在县（市、区）督促其认真整改。",
-            last.join("、")
+            "{}{}{}",
+            wording.last_lead,
+            last.join("、"),
+            wording.last_tail
         )
     };
     paragraph(
@@ -576,10 +844,10 @@ fn praise(body: &mut Body, doc: &NoticeDoc) {
     );
 }
 
-fn problems(body: &mut Body, towns: &[PreparedTown<'_>]) {
-    body.paragraph("Heading1", HEADING_PROBLEMS);
+fn problems(body: &mut Body, towns: &[PreparedTown<'_>], wording: &NoticeWording) {
+    body.paragraph("Heading1", &wording.problems_heading);
     if towns.is_empty() {
-        body.paragraph("BodyText", NO_PROBLEMS);
+        body.paragraph("BodyText", &wording.no_problems);
         return;
     }
     for (index, (town, town_photos)) in towns.iter().enumerate() {
@@ -725,7 +993,7 @@ fn photo_cell(
     body.out.push_str("</w:tc>");
 }
 
-fn requirements(body: &mut Body, doc: &NoticeDoc, has_problems: bool) {
+fn requirements(body: &mut Body, doc: &NoticeDoc, has_problems: bool, wording: &NoticeWording) {
     body.paragraph("Heading1", HEADING_REQUIREMENTS);
     let mut any = false;
     for text in non_blank(&doc.requirements) {
@@ -734,9 +1002,9 @@ fn requirements(body: &mut Body, doc: &NoticeDoc, has_problems: bool) {
     }
     if !any {
         let text = if has_problems {
-            DEFAULT_REQUIREMENT
+            &wording.default_requirement
         } else {
-            NO_REQUIREMENTS
+            &wording.no_requirements
         };
         body.paragraph("BodyText", text);
     }
@@ -785,6 +1053,17 @@ fn chinese_number(n: usize) -> String {
 /// [`DocumentError`] from the ledger writer: a text longer than Excel
 /// allows in a cell, or an unusable temporary directory.
 pub fn notice_xlsx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
+    notice_xlsx_with(doc, &NoticeLayout::default())
+}
+
+/// Writes the Excel companion of a notice laid out by `layout`: the ranking
+/// sheets have the layout's columns (and cells), the sheets its names.
+///
+/// # Errors
+///
+/// As [`notice_xlsx`]. Rows of the layout's cells are cut or padded (with
+/// blank cells) to the number of columns.
+pub fn notice_xlsx_with(doc: &NoticeDoc, layout: &NoticeLayout) -> Result<Vec<u8>, DocumentError> {
     let int = |n: u32| Cell::Int(i64::from(n));
     let text = |s: &str| Cell::text(s.trim());
     let sheet = |columns: Vec<Column>, rows: Vec<Vec<Cell>>| Table {
@@ -794,56 +1073,78 @@ pub fn notice_xlsx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
         rows,
         total_row: None,
     };
+    let columns_of = |columns: &[NoticeColumn]| -> Vec<Column> {
+        columns
+            .iter()
+            .map(|c| {
+                let kind = if c.integer {
+                    ColumnKind::Integer
+                } else {
+                    ColumnKind::Text
+                };
+                Column::new(c.sheet_header(), c.sheet_width, kind)
+            })
+            .collect()
+    };
+    // Texts of the layout's cells; whole numbers in integer columns.
+    let cells_of = |columns: &[NoticeColumn], rows: &[Vec<String>]| -> Vec<Vec<Cell>> {
+        fitted(rows, columns.len())
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .zip(columns)
+                    .map(|(value, column)| match value.trim().parse::<u32>() {
+                        Ok(n) if column.integer => int(n),
+                        _ => text(value),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
 
+    let county_columns = &layout.columns.county;
     let counties = sheet(
-        vec![
-            Column::new("排名", 8.0, ColumnKind::Integer),
-            Column::new("县（市、区）", 16.0, ColumnKind::Text),
-            Column::new("暗访乡镇数", 12.0, ColumnKind::Integer),
-            Column::new("平均得分", 12.0, ColumnKind::Text),
-            Column::new("发现问题数", 12.0, ColumnKind::Integer),
-            Column::new("较上轮", 10.0, ColumnKind::Text),
-        ],
-        doc.county_table
-            .iter()
-            .map(|l| {
-                vec![
-                    int(l.rank),
-                    text(&l.county),
-                    int(l.towns),
-                    text(&l.average),
-                    int(l.findings),
-                    text(&l.change),
-                ]
-            })
-            .collect(),
+        columns_of(county_columns),
+        if layout.county_cells.is_empty() {
+            doc.county_table
+                .iter()
+                .map(|l| {
+                    vec![
+                        int(l.rank),
+                        text(&l.county),
+                        int(l.towns),
+                        text(&l.average),
+                        int(l.findings),
+                        text(&l.change),
+                    ]
+                })
+                .collect()
+        } else {
+            cells_of(county_columns, &layout.county_cells)
+        },
     );
+    let town_columns = &layout.columns.town;
     let towns = sheet(
-        vec![
-            Column::new("排名", 8.0, ColumnKind::Integer),
-            Column::new("县（市、区）", 16.0, ColumnKind::Text),
-            Column::new("乡镇（街道）", 18.0, ColumnKind::Text),
-            Column::new("得分", 10.0, ColumnKind::Text),
-            Column::new("发现问题数", 12.0, ColumnKind::Integer),
-            Column::new("扣分", 10.0, ColumnKind::Text),
-            Column::new("县内排名", 10.0, ColumnKind::Integer),
-            Column::new("较上轮", 10.0, ColumnKind::Text),
-        ],
-        doc.town_table
-            .iter()
-            .map(|l| {
-                vec![
-                    int(l.rank),
-                    text(&l.county),
-                    text(&l.town),
-                    text(&l.score),
-                    int(l.findings),
-                    text(&l.deduction),
-                    int(l.rank_in_county),
-                    text(&l.change),
-                ]
-            })
-            .collect(),
+        columns_of(town_columns),
+        if layout.town_cells.is_empty() {
+            doc.town_table
+                .iter()
+                .map(|l| {
+                    vec![
+                        int(l.rank),
+                        text(&l.county),
+                        text(&l.town),
+                        text(&l.score),
+                        int(l.findings),
+                        text(&l.deduction),
+                        int(l.rank_in_county),
+                        text(&l.change),
+                    ]
+                })
+                .collect()
+        } else {
+            cells_of(town_columns, &layout.town_cells)
+        },
     );
     let problems = sheet(
         vec![
@@ -877,12 +1178,13 @@ pub fn notice_xlsx(doc: &NoticeDoc) -> Result<Vec<u8>, DocumentError> {
             })
             .collect(),
     );
+    let wording = &layout.wording;
     tables_to_xlsx(
         &doc.title,
         &[
-            ("县区排名", &counties),
-            ("乡镇得分", &towns),
-            ("问题清单", &problems),
+            (wording.county_sheet.as_str(), &counties),
+            (wording.town_sheet.as_str(), &towns),
+            (wording.problems_sheet.as_str(), &problems),
         ],
     )
 }
@@ -1437,6 +1739,179 @@ mod tests {
         for (name, columns) in [("县区排名", 6), ("乡镇得分", 8), ("问题清单", 10)] {
             assert_eq!(sheet(&bytes, name)?.get_size(), (1, columns), "{name}");
         }
+        Ok(())
+    }
+
+    /// A quarterly layout: other columns, cells as texts, other sentences.
+    fn quarterly() -> NoticeLayout {
+        let column = |h: &str, w: u32, integer: bool| NoticeColumn::new(h, w, 10.0, integer);
+        NoticeLayout {
+            columns: NoticeColumns {
+                county_title: "各县（市、区）综合得分排名".into(),
+                county: vec![
+                    column("排名", 2, true),
+                    column("县（市、区）", 5, false),
+                    column("考核乡镇数", 3, true),
+                    column("平均综合得分", 3, false),
+                    column("较上季度", 3, false),
+                ],
+                town_title: "各乡镇（街道）综合得分排名".into(),
+                town: vec![
+                    column("排名", 2, true),
+                    column("县（市、区）", 4, false),
+                    column("乡镇（街道）", 5, false),
+                    column("综合得分", 3, false),
+                    column("暗访得分", 3, false),
+                    column("开工率", 3, false),
+                    column("投资完成率", 3, false),
+                    column("按时报送", 3, false),
+                ],
+            },
+            wording: NoticeWording {
+                best_lead: "对综合得分排名前列的".into(),
+                problems_heading: "四、逾期未整改问题".into(),
+                no_problems: "本季度暗访发现的问题无逾期未整改情况。".into(),
+                county_sheet: "县区考核".into(),
+                town_sheet: "乡镇考核".into(),
+                problems_sheet: "逾期问题".into(),
+                ..NoticeWording::default()
+            },
+            county_cells: COUNTIES
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    vec![
+                        (i + 1).to_string(),
+                        (*c).into(),
+                        "3".into(),
+                        "88.10".into(),
+                        "—".into(),
+                    ]
+                })
+                .collect(),
+            town_cells: TOWNS
+                .iter()
+                .enumerate()
+                .map(|(i, (c, t))| {
+                    let mut row: Vec<String> = vec![
+                        if i == 7 {
+                            "—".into()
+                        } else {
+                            (i + 1).to_string()
+                        },
+                        (*c).into(),
+                        (*t).into(),
+                        "85.20".into(),
+                        if i == 2 { "—".into() } else { "91.00".into() },
+                        "100.00".into(),
+                        "45.50".into(),
+                        "66.67".into(),
+                    ];
+                    if i == 6 {
+                        row.truncate(5); // padded with blank cells
+                    }
+                    row
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn layout_relabels_tables_and_sentences() -> TestResult {
+        let mut doc = sample();
+        doc.problems.clear();
+        let layout = quarterly();
+        let parts = check_docx(&notice_docx_with(&doc, &layout)?)?;
+        let xml = text(&parts, "word/document.xml")?;
+        for label in [
+            "各县（市、区）综合得分排名",
+            "各乡镇（街道）综合得分排名",
+            "综合得分",
+            "暗访得分",
+            "开工率",
+            "投资完成率",
+            "按时报送",
+            "较上季度",
+            "四、逾期未整改问题",
+            "本季度暗访发现的问题无逾期未整改情况。",
+            "对综合得分排名前列的椒江区海门街道、椒江区白云街道予以通报表扬。",
+            "45.50",
+        ] {
+            assert!(xml.contains(label), "{label} missing");
+        }
+        for (_, town) in TOWNS {
+            assert!(xml.contains(town), "{town} missing");
+        }
+        for gone in [
+            ">问题数<",
+            ">扣分<",
+            ">县内排名<",
+            HEADING_PROBLEMS,
+            NO_PROBLEMS,
+        ] {
+            assert!(!xml.contains(gone), "{gone} still there");
+        }
+        // Widths scaled to the text width; one header and one cell per column.
+        let grid: Vec<u32> = xml
+            .split("<w:tblGrid>")
+            .nth(2)
+            .unwrap_or_default()
+            .split("</w:tblGrid>")
+            .next()
+            .unwrap_or_default()
+            .split("w:w=\"")
+            .skip(1)
+            .filter_map(|w| w.split('"').next()?.parse().ok())
+            .collect();
+        assert_eq!(grid.len(), 8, "{grid:?}");
+        assert_eq!(grid.iter().sum::<u32>(), TEXT_WIDTH);
+        // The chart still comes from the county lines.
+        assert!(text(&parts, "word/charts/chart1.xml")?.contains("<c:v>92.35</c:v>"));
+
+        let bytes = notice_xlsx_with(&doc, &layout)?;
+        let book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone()))?;
+        assert_eq!(book.sheet_names(), ["县区考核", "乡镇考核", "逾期问题"]);
+        let towns = sheet(&bytes, "乡镇考核")?;
+        assert_eq!(towns.get_size(), (1 + 8, 8));
+        assert_eq!(
+            row_texts(&towns, 0),
+            [
+                "排名",
+                "县（市、区）",
+                "乡镇（街道）",
+                "综合得分",
+                "暗访得分",
+                "开工率",
+                "投资完成率",
+                "按时报送"
+            ]
+        );
+        assert_eq!(towns.get((1, 0)), Some(&Data::Float(1.0)));
+        assert_eq!(row_texts(&towns, 8)[0], "—");
+        assert_eq!(row_texts(&towns, 3)[4], "—");
+        assert_eq!(row_texts(&towns, 7)[5..], ["", "", ""]);
+        let counties = sheet(&bytes, "县区考核")?;
+        assert_eq!(counties.get_size(), (1 + 3, 5));
+        assert_eq!(counties.get((1, 2)), Some(&Data::Float(3.0)));
+        Ok(())
+    }
+
+    #[test]
+    fn default_layout_is_the_round_notice() -> TestResult {
+        let doc = sample();
+        assert_eq!(
+            notice_docx_with(&doc, &NoticeLayout::default())?,
+            notice_docx(&doc)?
+        );
+        let columns = NoticeColumns::default();
+        let headers: Vec<&str> = columns.town.iter().map(|c| c.header.as_str()).collect();
+        assert_eq!(headers, TOWN_HEADERS);
+        assert_eq!(scaled_widths(&columns.county), COUNTY_WIDTHS);
+        assert_eq!(scaled_widths(&columns.town), TOWN_WIDTHS);
+        let zero = vec![NoticeColumn::new("a", 0, 8.0, false); 7];
+        let widths = scaled_widths(&zero);
+        assert_eq!(widths.iter().sum::<u32>(), TEXT_WIDTH);
+        assert!(scaled_widths(&[]).is_empty());
         Ok(())
     }
 

@@ -827,15 +827,15 @@ mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+        NaiveDate::from_ymd_opt(y, m, day).expect("test value")
     }
 
     #[test]
     fn points_parse_and_print() {
-        assert_eq!(Points::parse("0.5").unwrap(), Points(50));
-        assert_eq!(Points::parse("１.２５分").unwrap(), Points(125));
-        assert_eq!(Points::parse("2").unwrap(), Points(200));
-        assert_eq!(Points::parse(".5").unwrap(), Points(50));
+        assert_eq!(Points::parse("0.5").expect("test value"), Points(50));
+        assert_eq!(Points::parse("１.２５分").expect("test value"), Points(125));
+        assert_eq!(Points::parse("2").expect("test value"), Points(200));
+        assert_eq!(Points::parse(".5").expect("test value"), Points(50));
         assert!(Points::parse("0.125").is_err());
         assert!(Points::parse("abc").is_err());
         assert!(Points::parse("").is_err());
@@ -848,9 +848,9 @@ mod tests {
     #[test]
     fn default_catalogue_is_valid() {
         let c = default_catalogue();
-        c.validate().unwrap();
+        c.validate().expect("test value");
         assert_eq!(c.areas.len(), 4);
-        assert_eq!(c.item("HJ02").unwrap().0.name, "环境卫生");
+        assert_eq!(c.item("HJ02").expect("test value").0.name, "环境卫生");
         assert!(c.item("nope").is_none());
     }
 
@@ -861,10 +861,14 @@ mod tests {
         assert!(c.validate().is_err());
         let mut c = default_catalogue();
         c.areas[1].items[0].code = "HJ01".into();
-        assert!(c.validate().unwrap_err().message.contains("重复"));
+        assert!(c.validate().expect_err("invalid").message.contains("重复"));
         let mut c = default_catalogue();
         c.areas[0].cap = Points::from_whole(90);
-        assert!(c.validate().unwrap_err().message.contains("超过基础分"));
+        assert!(c
+            .validate()
+            .expect_err("invalid")
+            .message
+            .contains("超过基础分"));
         let mut c = default_catalogue();
         c.areas[0].items[0].deduction = Points::from_whole(31);
         assert!(c.validate().is_err());
@@ -941,7 +945,7 @@ mod tests {
         assert_eq!(a.iter().filter(|t| t.starts_with("331002")).count(), 2);
         // Input order does not change the draw.
         let mut shuffled = counties();
-        shuffled.get_mut("331002").unwrap().reverse();
+        shuffled.get_mut("331002").expect("test value").reverse();
         assert_eq!(sample_towns(&shuffled, SampleSize::PerCounty(2), 2020), a);
         // Another seed, another draw (for these inputs).
         let other: Vec<_> = (0..20)
@@ -986,12 +990,12 @@ mod tests {
     #[test]
     fn rectification_transitions() {
         use RectState::*;
-        assert_eq!(Open.submit().unwrap(), Submitted);
-        assert_eq!(Returned.submit().unwrap(), Submitted);
+        assert_eq!(Open.submit().expect("test value"), Submitted);
+        assert_eq!(Returned.submit().expect("test value"), Submitted);
         assert!(Submitted.submit().is_err());
         assert!(Closed.submit().is_err());
-        assert_eq!(Submitted.verify(true).unwrap(), Closed);
-        assert_eq!(Submitted.verify(false).unwrap(), Returned);
+        assert_eq!(Submitted.verify(true).expect("test value"), Closed);
+        assert_eq!(Submitted.verify(false).expect("test value"), Returned);
         assert!(Open.verify(true).is_err());
         assert!(Closed.verify(false).is_err());
     }
@@ -1025,11 +1029,11 @@ mod tests {
 
     #[test]
     fn quarters() {
-        let q = Quarter::parse("2020年第三季度").unwrap();
+        let q = Quarter::parse("2020年第三季度").expect("test value");
         assert_eq!(q, Quarter { year: 2020, q: 3 });
-        assert_eq!(Quarter::parse("2020Q3").unwrap(), q);
-        assert_eq!(Quarter::parse("２０２０-Q3").unwrap(), q);
-        assert_eq!(Quarter::parse("2020年第3季度").unwrap(), q);
+        assert_eq!(Quarter::parse("2020Q3").expect("test value"), q);
+        assert_eq!(Quarter::parse("２０２０-Q3").expect("test value"), q);
+        assert_eq!(Quarter::parse("2020年第3季度").expect("test value"), q);
         assert!(Quarter::parse("2020Q5").is_err());
         assert!(Quarter::parse("Q3").is_err());
         assert_eq!(q.first_day(), d(2020, 7, 1));
@@ -1046,7 +1050,7 @@ mod tests {
     #[test]
     fn combined_score_renormalises_missing_parts() {
         let w = Weights::default();
-        w.validate().unwrap();
+        w.validate().expect("test value");
         let full = Parts {
             inspection: Some(Points(9000)),
             start_rate: Some(Points(10000)),
@@ -1080,18 +1084,22 @@ mod tests {
 
     #[test]
     fn gps_checks() {
-        let linhai = Fix::new(28_858_000, 121_145_000).unwrap();
-        let nearby = Fix::new(28_860_000, 121_150_000).unwrap();
-        let beijing = Fix::new(39_904_000, 116_407_000).unwrap();
+        let linhai = Fix::new(28_858_000, 121_145_000).expect("test value");
+        let nearby = Fix::new(28_860_000, 121_150_000).expect("test value");
+        let beijing = Fix::new(39_904_000, 116_407_000).expect("test value");
         assert!(linhai.distance_m(nearby) < 1_000.0);
-        assert!(gps_flag(beijing, None).unwrap().contains("不在浙江"));
+        assert!(gps_flag(beijing, None)
+            .expect("test value")
+            .contains("不在浙江"));
         assert_eq!(gps_flag(linhai, None), None);
-        let hangzhou = Fix::new(30_274_000, 120_155_000).unwrap();
-        assert!(gps_flag(hangzhou, Some(linhai)).unwrap().contains("公里"));
+        let hangzhou = Fix::new(30_274_000, 120_155_000).expect("test value");
+        assert!(gps_flag(hangzhou, Some(linhai))
+            .expect("test value")
+            .contains("公里"));
         assert_eq!(reference_point(&[linhai, nearby]), None);
         assert_eq!(
             reference_point(&[linhai, nearby, hangzhou]),
-            Some(Fix::new(28_860_000, 121_145_000).unwrap())
+            Some(Fix::new(28_860_000, 121_145_000).expect("test value"))
         );
         assert!(Fix::new(91_000_000, 0).is_err());
     }

@@ -127,6 +127,14 @@ pub enum GenerateCommand {
         #[arg(long, default_value_t = meizhen_service::generate_projects::DEFAULT_PROJECTS)]
         projects: usize,
     },
+    /// 暗访督查 of every town, 2020–2021: 96 rounds (each city every quarter,
+    /// plus a province sample), ~20,000 inspections and ~300,000 findings with
+    /// rectifications in every state; the last quarter left unpublished.
+    /// Deterministic from the seed; the database must have no round yet.
+    Inspections {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -210,5 +218,27 @@ pub enum ReportCommand {
         month: String,
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+    },
+    /// A notice (通报) as Word, optionally with its Excel companion: of a
+    /// published 暗访 round (`--round ID`), or of a published quarterly
+    /// assessment (季度动态考核通报: `--quarter 2020Q3 --region CODE`).
+    /// Exactly one of the two.
+    Notice {
+        /// The round's id (see the 暗访督查 page or GET /api/v1/rounds).
+        #[arg(long)]
+        round: Option<i64>,
+        /// The assessed quarter, e.g. 2020Q3 (with --region).
+        #[arg(long)]
+        quarter: Option<String>,
+        /// The region that organised the assessment: the province (33) or a
+        /// city code (with --quarter).
+        #[arg(long)]
+        region: Option<String>,
+        /// The Word file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Also write the Excel file (rankings with the scores, problems).
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
     },
 }

@@ -7,6 +7,7 @@ use crate::cli::{
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use meizhen_domain::inspection::Quarter;
 use meizhen_domain::money::Fen;
 use meizhen_domain::project::YearMonth;
 use meizhen_service::users::{UserFilter, UserInput};
@@ -15,9 +16,18 @@ use std::io::Read;
 use std::net::SocketAddr;
 
 pub async fn run(command: Command, config: Config) -> Result<()> {
-    match command {
-        Command::Restore { file, force } => return restore(&config, &file, force).await,
-        Command::Backup { file } if !config.is_sqlite() => return pg_dump(&config, &file),
+    match &command {
+        Command::Restore { file, force } => return restore(&config, file, *force).await,
+        Command::Backup { file } if !config.is_sqlite() => return pg_dump(&config, file),
+        // Refuse a wrong combination before touching the database.
+        Command::Report(ReportCommand::Notice {
+            round,
+            quarter,
+            region,
+            ..
+        }) => {
+            notice_kind(*round, quarter.as_deref(), region.as_deref())?;
+        }
         _ => {}
     }
     let services = open(&config).await?;
@@ -97,6 +107,16 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
             );
             Ok(())
         }
+        Command::Report(ReportCommand::Notice {
+            round,
+            quarter,
+            region,
+            output,
+            xlsx,
+        }) => {
+            let kind = notice_kind(round, quarter.as_deref(), region.as_deref())?;
+            report_notice(&services, &kind, &output, xlsx.as_deref()).await
+        }
         Command::Migrate => {
             let v = services.db().schema_version().await?;
             println!("数据库结构版本：{v}");
@@ -114,6 +134,85 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
     };
     services.db().close().await;
     result
+}
+
+/// Which notice `report notice` writes.
+#[derive(Debug, PartialEq, Eq)]
+enum NoticeKind {
+    /// 暗访通报 of a round.
+    Round(i64),
+    /// 季度动态考核通报 of an owner region's quarter.
+    Quarter { region: String, quarter: Quarter },
+}
+
+/// `--round ID`, or `--quarter Q --region CODE`: exactly one of the two.
+fn notice_kind(
+    round: Option<i64>,
+    quarter: Option<&str>,
+    region: Option<&str>,
+) -> Result<NoticeKind> {
+    let quarter = quarter.map(str::trim).filter(|s| !s.is_empty());
+    let region = region.map(str::trim).filter(|s| !s.is_empty());
+    match (round, quarter, region) {
+        (Some(id), None, None) => Ok(NoticeKind::Round(id)),
+        (Some(_), _, _) => bail!(
+            "--round（暗访通报）与 --quarter/--region（季度考核通报）只能选一种"
+        ),
+        (None, Some(q), Some(r)) => Ok(NoticeKind::Quarter {
+            region: r.to_owned(),
+            quarter: Quarter::parse(q).map_err(|e| anyhow::anyhow!(e.message))?,
+        }),
+        (None, Some(_), None) | (None, None, Some(_)) => bail!(
+            "季度考核通报须同时指定 --quarter 和 --region（如 --quarter 2020Q3 --region 3310）"
+        ),
+        (None, None, None) => bail!(
+            "请指定 --round 轮次编号（暗访通报），或 --quarter 季度 --region 区划代码（季度考核通报）"
+        ),
+    }
+}
+
+/// Writes the notice as Word (and the Excel companion when asked).
+async fn report_notice(
+    services: &Services,
+    kind: &NoticeKind,
+    output: &std::path::Path,
+    xlsx: Option<&std::path::Path>,
+) -> Result<()> {
+    let actor = Actor::system();
+    let write = |path: &std::path::Path, bytes: Vec<u8>| {
+        std::fs::write(path, bytes).with_context(|| format!("无法写入 {}", path.display()))
+    };
+    match kind {
+        NoticeKind::Round(round) => {
+            let (_, bytes) = services.round_notice_docx(&actor, *round).await?;
+            write(output, bytes)?;
+            println!("已生成暗访通报：{}", output.display());
+            if let Some(path) = xlsx {
+                let (_, bytes) = services.round_notice_xlsx(&actor, *round).await?;
+                write(path, bytes)?;
+                println!("已生成通报附表：{}", path.display());
+            }
+        }
+        NoticeKind::Quarter { region, quarter } => {
+            let (_, bytes) = services
+                .assessment_notice_docx(&actor, region, *quarter)
+                .await?;
+            write(output, bytes)?;
+            println!(
+                "已生成{}动态考核通报：{}",
+                quarter.label_zh(),
+                output.display()
+            );
+            if let Some(path) = xlsx {
+                let (_, bytes) = services
+                    .assessment_notice_xlsx(&actor, region, *quarter)
+                    .await?;
+                write(path, bytes)?;
+                println!("已生成考核通报附表：{}", path.display());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Connects and migrates; creates the data folder for SQLite.
@@ -248,8 +347,14 @@ async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
     if photos > 0 {
         println!("演示进度照片 {photos} 张（生成的图片）。");
     }
+    // 暗访督查: the 2020 rounds, with the demo password for the inspector
+    // accounts it adds.
+    let inspections = services
+        .demo_inspections(r.accounts.first().map(|a| a.3.as_str()))
+        .await?;
+    println!("{}", inspections.summary());
     println!("演示账号（密码相同）：");
-    for (u, role, region, _) in &r.accounts {
+    for (u, role, region, _) in r.accounts.iter().chain(&inspections.accounts) {
         println!("  {u:<18} {role:<16} {region}");
     }
     if let Some((_, _, _, p)) = r.accounts.first() {
@@ -312,6 +417,25 @@ async fn generate(services: &Services, cmd: GenerateCommand) -> Result<()> {
                 "已生成全省项目数据（种子 {seed}，用时 {:.1} 秒）：乡镇 {} 个；项目 {} 个（2020 年项目库 {} 个、2021 年 {} 个），年度计划 {} 条，月报 {} 份，填报期 {} 个，乡镇月度指标 {} 条。",
                 started.elapsed().as_secs_f64(),
                 r.towns, r.projects, r.library[0], r.library[1], r.plans, r.reports, r.periods, r.figures
+            );
+            Ok(())
+        }
+        GenerateCommand::Inspections { seed } => {
+            let opts = meizhen_service::generate_inspections::InspectionsOptions::new(seed);
+            let started = std::time::Instant::now();
+            let bar = progress("生成全省暗访督查数据");
+            let r = services
+                .generate_inspections(&opts, &|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await;
+            bar.finish_and_clear();
+            let r = r?;
+            println!(
+                "已生成全省暗访督查数据（种子 {seed}，用时 {:.1} 秒）：轮次 {} 个（已发布 {} 个），检查 {} 次，问题 {} 个。",
+                started.elapsed().as_secs_f64(),
+                r.rounds, r.published, r.inspections, r.findings
             );
             Ok(())
         }
@@ -550,5 +674,31 @@ fn sqlite_file(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
 fn remove_sqlite_files(path: &std::path::Path) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(sqlite_file(path, suffix));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notice_takes_a_round_or_a_quarter() {
+        assert_eq!(
+            notice_kind(Some(7), None, Some(" ")).ok(),
+            Some(NoticeKind::Round(7))
+        );
+        assert_eq!(
+            notice_kind(None, Some("2020Q3"), Some("3310")).ok(),
+            Some(NoticeKind::Quarter {
+                region: "3310".into(),
+                quarter: Quarter { year: 2020, q: 3 },
+            })
+        );
+        let message = |r: Result<NoticeKind>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message(notice_kind(Some(7), Some("2020Q3"), Some("3310"))).contains("只能选一种"));
+        assert!(message(notice_kind(None, Some("2020Q3"), None)).contains("同时指定"));
+        assert!(message(notice_kind(None, None, Some("3310"))).contains("同时指定"));
+        assert!(message(notice_kind(None, None, None)).contains("请指定 --round"));
+        assert!(message(notice_kind(None, Some("2020Q9"), Some("3310"))).contains("季度"));
     }
 }

@@ -12,11 +12,14 @@ pub mod audit;
 pub mod auth;
 mod crypto;
 pub mod demo;
+pub mod demo_inspections;
 pub mod demo_projects;
 mod error;
 pub mod generate;
+pub mod generate_inspections;
 pub mod generate_projects;
 pub mod import;
+pub mod inspections;
 pub mod ledger_export;
 pub mod photos;
 pub mod projects;
@@ -46,6 +49,8 @@ pub struct ServiceConfig {
     /// Where uploaded files live (progress photos under `photos/`). The binary
     /// puts it in the data directory; tests use a scratch directory.
     pub files_dir: std::path::PathBuf,
+    /// Days a town has to rectify a published finding, by severity.
+    pub rectify_days: meizhen_domain::inspection::RectifyDays,
 }
 
 impl Default for ServiceConfig {
@@ -57,6 +62,7 @@ impl Default for ServiceConfig {
             argon2_iterations: 2,
             report_due_day: 5,
             files_dir: std::path::PathBuf::from("meizhen-data/files"),
+            rectify_days: Default::default(),
         }
     }
 }

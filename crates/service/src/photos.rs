@@ -404,6 +404,86 @@ fn process_and_store(files_dir: &Path, bytes: &[u8], kind: Kind) -> Result<Store
     })
 }
 
+/// A checked and stored upload, for other modules' photo tables (findings).
+pub(crate) struct StoredPhoto {
+    pub sha256: String,
+    pub content_type: &'static str,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub taken_at: Option<String>,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
+}
+
+impl Services {
+    /// Checks (JPEG/PNG by magic bytes, size, dimensions) and stores an
+    /// upload's files exactly as [`Services::add_photo`] does; the caller
+    /// writes its own row. `field` names the form field in errors.
+    pub(crate) async fn store_photo_bytes(
+        &self,
+        bytes: Vec<u8>,
+        field: &'static str,
+    ) -> Result<StoredPhoto> {
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(too_large());
+        }
+        if bytes.is_empty() {
+            return Err(ServiceError::invalid(field, "请选择要上传的照片"));
+        }
+        let kind = Kind::sniff(&bytes)
+            .ok_or_else(|| ServiceError::invalid(field, "文件不是 JPEG 或 PNG 图片"))?;
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let stored = {
+            let _slot = PROCESSING
+                .acquire()
+                .await
+                .map_err(|_| ServiceError::invalid(field, "服务器正在关闭，请稍后再试"))?;
+            let dir = self.config().files_dir.clone();
+            tokio::task::spawn_blocking(move || process_and_store(&dir, &bytes, kind))
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "photo processing task failed");
+                    ServiceError::invalid(field, "图片已损坏或不完整，无法读取")
+                })??
+        };
+        let dim = |v: u32| i32::try_from(v).ok();
+        Ok(StoredPhoto {
+            sha256: stored.sha256,
+            content_type: stored.kind.content_type(),
+            bytes: size,
+            width: dim(stored.width),
+            height: dim(stored.height),
+            taken_at: stored.exif.taken_at,
+            lat_e6: stored.exif.lat_e6,
+            lon_e6: stored.exif.lon_e6,
+        })
+    }
+
+    /// Reads a stored photo file (any module's), by its content address.
+    pub(crate) async fn read_photo_file(
+        &self,
+        sha256: &str,
+        content_type: &str,
+        variant: PhotoVariant,
+    ) -> Result<(String, Vec<u8>)> {
+        let path = photo_path(&self.config().files_dir, sha256, content_type, variant);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(path = %path.display(), "photo file missing");
+                return Err(ServiceError::not_found("照片文件"));
+            }
+            Err(e) => return Err(file_error(&path, e)),
+        };
+        let content_type = match variant {
+            PhotoVariant::Original => content_type.to_owned(),
+            PhotoVariant::Display | PhotoVariant::Thumb => "image/jpeg".to_owned(),
+        };
+        Ok((content_type, bytes))
+    }
+}
+
 impl Services {
     /// Attaches a photo to a project (and to its report of `month`, when that
     /// report exists). Only those who may write the project's town may.

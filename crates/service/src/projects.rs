@@ -6,7 +6,10 @@
 //! - county/city/province offices (and admins) above a town may also edit and
 //!   import its projects, review (accept/return) its months and return a
 //!   project for correction;
-//! - everyone else in scope reads.
+//! - everyone else in scope reads;
+//! - the project's thread of comments (意见与回复): offices (and admins) above
+//!   the town comment, the town's staff reply; leaders, inspectors, grid
+//!   workers and experts read it.
 
 use crate::audit::{record, Change};
 use crate::auth::require_password_changed;
@@ -21,7 +24,7 @@ use meizhen_domain::rates::{ProjectCounts, ProjectFacts};
 use meizhen_domain::{Level, RegionCode, Role};
 use meizhen_storage::repo::projects::{self as repo, ProjectFields, ReportFields};
 pub use meizhen_storage::repo::projects::{
-    PeriodRow, PhotoRow, PlanRow, ProjectFilter, ProjectListRow, ProjectRow, ReportRow,
+    CommentRow, PeriodRow, PhotoRow, PlanRow, ProjectFilter, ProjectListRow, ProjectRow, ReportRow,
 };
 use meizhen_storage::repo::stats::{self, Figures, Source};
 use meizhen_storage::{now_ms, regions, Tx};
@@ -90,9 +93,15 @@ pub struct ProjectView {
     pub plans: Vec<PlanRow>,
     pub reports: Vec<ReportRow>,
     pub photos: Vec<PhotoRow>,
+    /// The thread of comments and replies, oldest first.
+    pub comments: Vec<CommentRow>,
     pub can_edit: bool,
     pub can_review: bool,
+    pub can_comment: bool,
 }
+
+/// The longest comment, in characters.
+pub const COMMENT_MAX_CHARS: usize = 1000;
 
 fn text(s: &str, field: &'static str, label: &str, max: usize) -> Result<String> {
     let t = s.trim();
@@ -272,6 +281,36 @@ pub fn may_review(actor: &Actor, town: &RegionCode) -> bool {
         actor.role,
         Role::CountyOffice | Role::CityOffice | Role::ProvinceOffice | Role::Admin
     ) && actor.scope().is_strictly_above(town)
+}
+
+/// Offices (and admins) above a town comment on its projects; the town's own
+/// staff reply. Leaders only read; inspectors, grid workers and experts have
+/// their own channels and read the thread without writing to it.
+pub fn may_comment(actor: &Actor, town: &RegionCode) -> bool {
+    town.level() == Level::Town
+        && match actor.role {
+            Role::TownStaff => actor.region == *town,
+            Role::CountyOffice | Role::CityOffice | Role::ProvinceOffice | Role::Admin => {
+                actor.scope().is_strictly_above(town)
+            }
+            Role::Leader | Role::Inspector | Role::GridWorker | Role::Expert => false,
+        }
+}
+
+/// A comment's text: trimmed, line breaks as `\n` (forms send `\r\n`),
+/// 1 to [`COMMENT_MAX_CHARS`] characters.
+pub fn validate_comment(body: &str) -> Result<String> {
+    let t = body.trim().replace("\r\n", "\n");
+    if t.is_empty() {
+        return Err(ServiceError::invalid("body", "请填写意见内容"));
+    }
+    if t.chars().count() > COMMENT_MAX_CHARS {
+        return Err(ServiceError::invalid(
+            "body",
+            format!("意见内容不能超过 {COMMENT_MAX_CHARS} 个字"),
+        ));
+    }
+    Ok(t)
 }
 
 fn snapshot(p: &ProjectRow) -> serde_json::Value {
@@ -503,11 +542,85 @@ impl Services {
             plans: repo::plans(&mut tx, id).await?,
             reports: repo::reports_for_project(&mut tx, id).await?,
             photos: repo::photos_for_project(&mut tx, actor.scope(), id).await?,
+            comments: repo::comments_for_project(&mut tx, actor.scope(), id).await?,
             can_edit: may_write_projects(actor, &town),
             can_review: may_review(actor, &town),
+            can_comment: may_comment(actor, &town),
             town_name,
             project,
         })
+    }
+
+    /// The comments on a project, oldest first (404 when the project is out
+    /// of scope).
+    pub async fn project_comments(&self, actor: &Actor, id: i64) -> Result<Vec<CommentRow>> {
+        let mut tx = self.project_read_tx(actor).await?;
+        repo::get(&mut tx, actor.scope(), id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("项目"))?;
+        Ok(repo::comments_for_project(&mut tx, actor.scope(), id).await?)
+    }
+
+    /// Adds a comment (an office's) or a reply (the town's) to a project's
+    /// thread, with its audit entry in the same transaction.
+    pub async fn add_project_comment(
+        &self,
+        actor: &Actor,
+        project_id: i64,
+        body: &str,
+        meta: &RequestMeta,
+    ) -> Result<CommentRow> {
+        let mut tx = self.project_tx(actor).await?;
+        let project = repo::get(&mut tx, actor.scope(), project_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("项目"))?;
+        let town = RegionCode::parse(&project.town_code)?;
+        if !may_comment(actor, &town) {
+            return Err(ServiceError::forbidden(
+                "只有上级美镇办和本乡镇工作人员可以发表意见或回复",
+            ));
+        }
+        let body = validate_comment(body)?;
+        let row = repo::insert_comment(
+            &mut tx,
+            &repo::NewComment {
+                project_id,
+                town_code: town.as_str(),
+                author_id: Some(actor.id).filter(|_| !actor.is_system),
+                author_name: &actor.display_name,
+                author_role: actor.role.id(),
+                body: &body,
+            },
+            now_ms(),
+        )
+        .await?;
+        let excerpt: String = body
+            .chars()
+            .take(40)
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .collect();
+        let ellipsis = if body.chars().count() > 40 { "…" } else { "" };
+        let verb = if actor.role == Role::TownStaff {
+            "回复"
+        } else {
+            "意见"
+        };
+        record(
+            &mut tx,
+            Some(actor),
+            meta,
+            Change::new(
+                "create",
+                "project_comment",
+                &row.id.to_string(),
+                town.as_str(),
+            )
+            .after(serde_json::to_value(&row).unwrap_or_default())
+            .summary(format!("项目“{}”{verb}：{excerpt}{ellipsis}", project.name)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// Saves a project's report for a month. A month the county accepted is

@@ -344,3 +344,18 @@ pub async fn set_town_type(tx: &mut Tx, code: &RegionCode, town_type: Option<&st
         .bind(Arg::Text(code.to_string()));
     execute(tx, &q).await
 }
+
+/// Towns (level "town") under a region, by code: (code, name). For drawing
+/// inspection samples and checking that chosen towns exist.
+pub async fn towns_under(tx: &mut Tx, region: &RegionCode) -> Result<Vec<(String, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct N {
+        code: String,
+        name: String,
+    }
+    let mut q = Sql::new("SELECT code, name FROM regions WHERE level = 'town' AND code LIKE ");
+    q.bind(Arg::Text(format!("{}%", region.as_str())))
+        .push(" ORDER BY code");
+    let rows: Vec<N> = fetch_all(tx, &q).await?;
+    Ok(rows.into_iter().map(|n| (n.code, n.name)).collect())
+}

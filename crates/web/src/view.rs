@@ -105,6 +105,46 @@ fn nav_for(actor: &Actor) -> Vec<NavGroup> {
             },
         ],
     });
+    // 暗访督查: inspectors get their tasks; everyone else who may see rounds
+    // (published ones, in scope) gets the rounds, rectification and the
+    // quarterly assessment. Grid workers have no part in it.
+    if actor.role != Role::GridWorker {
+        let mut items = Vec::new();
+        if actor.role == Role::Inspector {
+            items.push(NavItem {
+                key: "field",
+                label: "我的检查任务",
+                href: "/field".into(),
+            });
+        } else {
+            items.push(NavItem {
+                key: "rounds",
+                label: "暗访督查",
+                href: "/rounds".into(),
+            });
+            items.push(NavItem {
+                key: "rectifications",
+                label: "问题整改",
+                href: "/rectifications".into(),
+            });
+            if actor.role != Role::Expert {
+                items.push(NavItem {
+                    key: "assessments",
+                    label: "季度考核",
+                    href: "/assessments".into(),
+                });
+            }
+        }
+        items.push(NavItem {
+            key: "checklist",
+            label: "检查标准",
+            href: "/inspections/checklist".into(),
+        });
+        groups.push(NavGroup {
+            title: "暗访督查",
+            items,
+        });
+    }
     let mut admin = Vec::new();
     if actor.role.manages_users() {
         admin.push(NavItem {

@@ -3,12 +3,16 @@
 
 mod http {
     mod api_contract;
+    mod assessments;
     mod auth;
     mod bad_input;
     mod import;
+    mod inspections;
+    mod notices;
     mod pages;
     mod photos;
     mod projects;
+    mod rectification;
     mod scope;
     pub mod support;
     mod writes;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod enrollments;
 pub mod grids;
+pub mod inspections;
 pub mod projects;
 pub mod sessions;
 pub mod stats;

@@ -666,6 +666,72 @@ pub async fn photo(tx: &mut Tx, scope: &RegionScope, id: i64) -> Result<Option<P
     fetch_optional(tx, &q).await
 }
 
+/// One comment in a project's thread (意见与回复). `town_code` is the
+/// project's, copied so reads are scoped on this table's own column; the
+/// author's name and role are kept as they were when the comment was written.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
+pub struct CommentRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub town_code: String,
+    pub author_id: Option<i64>,
+    pub author_name: String,
+    pub author_role: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+const COMMENT_COLUMNS: &str =
+    "id, project_id, town_code, author_id, author_name, author_role, body, created_at";
+
+pub struct NewComment<'a> {
+    pub project_id: i64,
+    pub town_code: &'a str,
+    pub author_id: Option<i64>,
+    pub author_name: &'a str,
+    pub author_role: &'a str,
+    pub body: &'a str,
+}
+
+/// Adds a comment and returns it as stored.
+pub async fn insert_comment(tx: &mut Tx, c: &NewComment<'_>, now: i64) -> Result<CommentRow> {
+    let mut q = Sql::new(&format!(
+        "INSERT INTO project_comments ({}) VALUES (",
+        COMMENT_COLUMNS.trim_start_matches("id, ")
+    ));
+    q.bind(Arg::I64(c.project_id))
+        .push(", ")
+        .bind(Arg::Text(c.town_code.into()))
+        .push(", ")
+        .bind(Arg::OptI64(c.author_id))
+        .push(", ")
+        .bind(Arg::Text(c.author_name.into()))
+        .push(", ")
+        .bind(Arg::Text(c.author_role.into()))
+        .push(", ")
+        .bind(Arg::Text(c.body.into()))
+        .push(", ")
+        .bind(Arg::I64(now))
+        .push(&format!(") RETURNING {COMMENT_COLUMNS}"));
+    super::fetch_one(tx, &q).await
+}
+
+/// The thread of a project, oldest first; comments outside the scope are
+/// not there.
+pub async fn comments_for_project(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    project: i64,
+) -> Result<Vec<CommentRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM project_comments WHERE project_id = "
+    ));
+    q.bind(Arg::I64(project));
+    scope_filter(&mut q, "town_code", scope);
+    q.push(" ORDER BY created_at, id");
+    fetch_all(tx, &q).await
+}
+
 /// Projects of a year's library under a region, grouped by a column
 /// (`pillar` or `status`): (value, projects, total investment, year's plan).
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]

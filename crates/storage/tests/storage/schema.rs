@@ -6,18 +6,26 @@ use meizhen_storage::testkit::{TestDb, POSTGRES_ENV};
 use meizhen_storage::{Db, StorageError, KNOWN_SCHEMA_VERSION};
 use std::collections::BTreeSet;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 24] = [
     "api_tokens",
+    "assessment_scores",
+    "assessments",
     "audit_log",
+    "checklist_versions",
     "enrollments",
+    "finding_photos",
+    "findings",
     "grids",
+    "inspections",
     "login_failures",
     "monthly_reports",
     "photos",
+    "project_comments",
     "project_plans",
     "projects",
     "regions",
     "reporting_periods",
+    "rounds",
     "sessions",
     "settings",
     "town_month_snapshots",

@@ -1,10 +1,14 @@
 //! The JSON API under `/api/v1`. Each route is registered together with its
 //! OpenAPI description, so the document cannot drift from the router.
 
+pub(crate) mod assessments;
 mod audit;
+pub(crate) mod inspections;
+pub(crate) mod notices;
 pub mod openapi;
 pub(crate) mod photos;
 mod projects;
+pub(crate) mod rectification;
 mod regions;
 mod session;
 mod tokens;
@@ -73,12 +77,16 @@ pub fn api() -> Api {
     let api = users::routes(api);
     let api = projects::routes(api);
     let api = photos::routes(api);
+    let api = inspections::routes(api);
+    let api = notices::routes(api);
+    let api = rectification::routes(api);
+    let api = assessments::routes(api);
     audit::routes(api)
 }
 
 pub fn router() -> Router<AppState> {
     let api = api();
-    let doc = std::sync::Arc::new(api.doc.to_json());
+    let doc = std::sync::Arc::new(document(&api));
     api.router.route(
         "/openapi.json",
         get(move || {
@@ -90,5 +98,15 @@ pub fn router() -> Router<AppState> {
 
 /// The OpenAPI document (also rendered by the `/api-docs` page).
 pub fn openapi_json() -> serde_json::Value {
-    api().doc.to_json()
+    document(&api())
+}
+
+/// The document with the schemas modules describe themselves.
+fn document(api: &Api) -> serde_json::Value {
+    let mut doc = api.doc.to_json();
+    inspections::document(&mut doc);
+    notices::document(&mut doc);
+    rectification::document(&mut doc);
+    assessments::document(&mut doc);
+    doc
 }

@@ -11,8 +11,8 @@ use axum::Json;
 use meizhen_domain::page::{Page, PageRequest};
 use meizhen_domain::project::YearMonth;
 use meizhen_service::projects::{
-    PeriodRow, ProjectFilter, ProjectInput, ProjectListRow, ProjectRow, ProjectView, ReportInput,
-    ReportRow, TownMonth,
+    CommentRow, PeriodRow, ProjectFilter, ProjectInput, ProjectListRow, ProjectRow, ProjectView,
+    ReportInput, ReportRow, TownMonth,
 };
 use meizhen_service::stats::{ProjectStats, RankBy, RankingLine, Source};
 use meizhen_service::ServiceError;
@@ -69,6 +69,22 @@ pub fn routes(api: Api) -> Api {
             .desc("上级美镇办退回乡镇修改。")
             .body("Note")
             .returns("Project"),
+    )
+    .get(
+        "/projects/{id}/comments",
+        comments,
+        Op::new("项目", "项目意见与回复")
+            .desc("上级美镇办的意见和乡镇的回复，按时间先后排列。")
+            .returns("CommentList"),
+    )
+    .post(
+        "/projects/{id}/comments",
+        add_comment,
+        Op::new("项目", "发表意见或回复")
+            .desc("上级美镇办（含管理员）发表意见，本乡镇工作人员回复；领导等只读角色不能发表。内容 1 至 1000 字。")
+            .body("CommentInput")
+            .returns("Comment")
+            .status(201),
     )
     .put(
         "/projects/{id}/reports/{month}",
@@ -262,6 +278,38 @@ async fn return_project(
             .services
             .return_project(&actor, id, &n.note, &meta)
             .await?,
+    ))
+}
+
+async fn comments(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CommentRow>>, ApiError> {
+    Ok(Json(state.services.project_comments(&actor, id).await?))
+}
+
+#[derive(Deserialize)]
+struct CommentInput {
+    #[serde(default)]
+    body: String,
+}
+
+async fn add_comment(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    ApiJson(c): ApiJson<CommentInput>,
+) -> Result<(StatusCode, Json<CommentRow>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .services
+                .add_project_comment(&actor, id, &c.body, &meta)
+                .await?,
+        ),
     ))
 }
 

@@ -129,6 +129,13 @@ pub fn entity_label(e: &str) -> &'static str {
         "reporting_period" => "填报期",
         "stats_snapshot" => "月度发布",
         "photo" => "照片",
+        "project_comment" => "项目意见",
+        "checklist" => "检查标准",
+        "round" => "暗访轮次",
+        "inspection" => "暗访检查",
+        "finding" => "督查问题",
+        "notice" => "通报",
+        "assessment" => "季度考核",
         _ => "其他",
     }
 }
@@ -182,6 +189,13 @@ async fn list(
             "reporting_period",
             "stats_snapshot",
             "photo",
+            "project_comment",
+            "checklist",
+            "round",
+            "inspection",
+            "finding",
+            "notice",
+            "assessment",
         ]
         .iter()
         .map(|e| (*e, entity_label(e)))

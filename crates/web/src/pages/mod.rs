@@ -1,14 +1,18 @@
 //! HTML pages. Each handler: extract the user and input, call one service,
 //! render a template. No scope checks here: services own them.
 
+mod assessments;
 mod audit;
 mod auth;
 mod docs;
 mod home;
 mod import;
+mod inspections;
+mod notices;
 mod photos;
 mod progress;
 pub mod projects;
+mod rectification;
 mod regions;
 mod tokens;
 mod users;
@@ -35,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(photos::router())
         .merge(progress::router())
+        .merge(inspections::router())
+        .merge(notices::router())
+        .merge(rectification::router())
+        .merge(assessments::router())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

@@ -1,10 +1,11 @@
 //! 项目库 pages: list with filters and export, create/edit, the project page
-//! with its monthly reports, and the office's "return for correction".
+//! with its monthly reports and its thread of comments (意见与回复), and the
+//! office's "return for correction".
 
 use super::{done_message, render};
 use crate::error::PageError;
 use crate::extract::{empty_as_none, Meta, PageForm, PageQuery, PageUser};
-use crate::view::{query_string, time, Layout, Pager};
+use crate::view::{query_string, role_label, time, Layout, Pager};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/edit", get(edit_page).post(update))
         .route("/projects/{id}/report", post(report))
         .route("/projects/{id}/return", post(return_project))
+        .route("/projects/{id}/comments", post(comment))
 }
 
 pub fn wan(fen: i64) -> String {
@@ -429,6 +431,24 @@ struct ReportView {
     submitted: String,
 }
 
+/// A comment as shown: the body split into lines, so the template escapes
+/// each line and joins them with `<br>` (no markup from the text survives).
+struct CommentView {
+    id: i64,
+    author: String,
+    role: &'static str,
+    /// Written by the town's staff (a reply to the offices above).
+    is_reply: bool,
+    at: String,
+    lines: Vec<String>,
+}
+
+/// The comment form after a refused post: what was typed (the reason is the
+/// page's error, shown at the form instead of the top).
+struct CommentDraft {
+    body: String,
+}
+
 #[derive(Template)]
 #[template(path = "project.html")]
 struct ShowPage {
@@ -443,6 +463,12 @@ struct ShowPage {
     photos: Vec<super::photos::PhotoView>,
     can_edit: bool,
     can_review: bool,
+    comments: Vec<CommentView>,
+    can_comment: bool,
+    /// The town replies; offices comment.
+    comment_is_reply: bool,
+    comment_body: String,
+    comment_error: Option<String>,
     draft: ReportDraft,
     statuses: Vec<(&'static str, &'static str)>,
     land_acquired: String,
@@ -471,7 +497,7 @@ pub(super) async fn show_page(
     flash: Option<String>,
     error: Option<(StatusCode, String)>,
 ) -> Response {
-    show_page_with(state, u, id, flash, error, None).await
+    show_page_with(state, u, id, flash, error, None, None).await
 }
 
 async fn show_page_with(
@@ -481,6 +507,7 @@ async fn show_page_with(
     flash: Option<String>,
     error: Option<(StatusCode, String)>,
     draft: Option<ReportDraft>,
+    comment: Option<CommentDraft>,
 ) -> Response {
     let v = match state.services.project(&u.actor, id).await {
         Ok(v) => v,
@@ -489,6 +516,10 @@ async fn show_page_with(
     let (status, error) = match error {
         Some((s, m)) => (s, Some(m)),
         None => (StatusCode::OK, None),
+    };
+    let (error, comment_error) = match comment {
+        Some(_) => (None, error),
+        None => (error, None),
     };
     // The month to report: last month (reports are due early the next month).
     let report_month = YearMonth::from_date(crate::view::today())
@@ -534,6 +565,22 @@ async fn show_page_with(
         photos: super::photos::views(&v.photos, &v.reports),
         can_edit: v.can_edit,
         can_review: v.can_review,
+        comments: v
+            .comments
+            .iter()
+            .map(|c| CommentView {
+                id: c.id,
+                author: c.author_name.clone(),
+                role: role_label(&c.author_role),
+                is_reply: c.author_role == meizhen_domain::Role::TownStaff.id(),
+                at: time(c.created_at),
+                lines: c.body.lines().map(str::to_owned).collect(),
+            })
+            .collect(),
+        can_comment: v.can_comment,
+        comment_is_reply: u.actor.role == meizhen_domain::Role::TownStaff,
+        comment_body: comment.map(|c| c.body).unwrap_or_default(),
+        comment_error,
         draft: draft.unwrap_or_else(|| ReportDraft {
             month: report_month,
             cumulative: v
@@ -630,6 +677,7 @@ async fn report(
                 None,
                 Some((crate::error::status_of(&e), e.to_string())),
                 Some(draft),
+                None,
             )
             .await
         }
@@ -668,5 +716,44 @@ async fn return_project(
             )
             .await
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// Posts a comment (or the town's reply) and returns to the thread.
+async fn comment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    PageForm(f): PageForm<CommentForm>,
+) -> Response {
+    match state
+        .services
+        .add_project_comment(&u.actor, id, &f.body, &meta)
+        .await
+    {
+        Ok(c) => {
+            Redirect::to(&format!("/projects/{id}?done=saved#comment-{}", c.id)).into_response()
+        }
+        // Refused text: the page again, with what was typed and why, at the form.
+        Err(e @ ServiceError::Invalid(_)) => {
+            show_page_with(
+                &state,
+                &u,
+                id,
+                None,
+                Some((crate::error::status_of(&e), e.to_string())),
+                None,
+                Some(CommentDraft { body: f.body }),
+            )
+            .await
+        }
+        Err(e) => PageError(e).into_response(),
     }
 }

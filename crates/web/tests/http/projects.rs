@@ -458,3 +458,186 @@ async fn page_api_excel_and_word_agree() {
     })
     .await;
 }
+
+/// 意见与回复: the county comments on a town's project, the town replies, both
+/// read the one thread on the page and in the API; other counties and towns
+/// see nothing, read-only roles cannot write, bad text is refused in Chinese,
+/// and every comment is in the audit log.
+#[tokio::test]
+async fn comments_thread_in_scope_and_audited() {
+    on_each_engine(|app| async move {
+        let mut town = Client::login(&app, "xj.baita").await;
+        let r = town
+            .send(
+                Method::POST,
+                "/api/v1/regions/331024103/projects",
+                Some(project("CMT-01", "300", "300", "2020-03", "2020-12")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_i64().unwrap_or(0);
+        let api = format!("/api/v1/projects/{id}/comments");
+        assert_eq!(town.get(&api).await.json(), json!([]));
+
+        // The county office comments through the API (text trimmed, markup kept as text).
+        let mut county = Client::login(&app, "xj.office").await;
+        let r = county
+            .send(
+                Method::POST,
+                &api,
+                Some(json!({"body": "  请补充施工照片\n并说明<进度>  "})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let first = r.json();
+        assert_eq!(first["body"], "请补充施工照片\n并说明<进度>");
+        assert_eq!(first["author_role"], "county_office");
+        assert_eq!(first["town_code"], "331024103");
+        assert_eq!(first["project_id"], id);
+
+        // The town replies through the page form and lands back on the thread.
+        let r = town
+            .form(
+                &format!("/projects/{id}/comments"),
+                &[("body", "已补充照片\r\n下周完成路面")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert!(
+            r.location()
+                .starts_with(&format!("/projects/{id}?done=saved#comment-")),
+            "{}",
+            r.location()
+        );
+
+        // Both read the thread in order, in the API and on the page.
+        for c in [&mut county, &mut town] {
+            let list = c.get(&api).await.json();
+            let bodies: Vec<&str> = list
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x["body"].as_str()).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                bodies,
+                ["请补充施工照片\n并说明<进度>", "已补充照片\n下周完成路面"]
+            );
+            assert_eq!(list[1]["author_role"], "town_staff");
+            let view = c.get(&format!("/api/v1/projects/{id}")).await.json();
+            assert_eq!(view["comments"], list);
+            let html = c.get(&format!("/projects/{id}")).await.text();
+            let a = html.find("请补充施工照片<br>并说明&#60;进度&#62;");
+            let b = html.find("已补充照片<br>下周完成路面");
+            assert!(
+                html.contains("意见与回复") && a.is_some() && b.is_some() && a < b,
+                "thread on the page: {}",
+                html.split("id=\"comments\"").nth(1).unwrap_or("")
+            );
+            assert!(
+                html.contains("县美镇办") && html.contains("乡镇工作人员"),
+                "role labels"
+            );
+            assert!(
+                html.contains("action=\"/projects/") && html.contains("name=\"body\""),
+                "form shown"
+            );
+        }
+
+        // Other counties and other towns: the project is not there.
+        for user in ["yh.office", "yh.chumen", "xj.hengxi"] {
+            let mut c = Client::login(&app, user).await;
+            assert_eq!(
+                c.get(&api).await.status,
+                StatusCode::NOT_FOUND,
+                "{user} GET"
+            );
+            let r = c
+                .send(Method::POST, &api, Some(json!({"body": "越权意见"})))
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{user} POST: {}", r.text());
+            let r = c
+                .form(
+                    &format!("/projects/{id}/comments"),
+                    &[("body", "越权意见")],
+                    true,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{user} form");
+        }
+        // A leader reads the thread but cannot write to it; no form is shown.
+        let mut leader = Client::login(&app, "tz.leader").await;
+        assert_eq!(
+            leader.get(&api).await.json().as_array().map(Vec::len),
+            Some(2)
+        );
+        let r = leader
+            .send(Method::POST, &api, Some(json!({"body": "领导批示"})))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        assert_eq!(r.error_code(), "forbidden");
+        let html = leader.get(&format!("/projects/{id}")).await.text();
+        assert!(
+            html.contains("请补充施工照片") && !html.contains("name=\"body\""),
+            "leader reads only"
+        );
+
+        // Empty or overlong text is refused with a Chinese message; the form keeps the draft.
+        for (body, word) in [("   ", "请填写意见内容"), (&*"字".repeat(1001), "1000")] {
+            let r = county
+                .send(Method::POST, &api, Some(json!({"body": body})))
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            assert_eq!(r.error_code(), "invalid_input");
+            assert_eq!(r.json()["error"]["field"], "body");
+            assert!(
+                r.json()["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(word),
+                "{}",
+                r.text()
+            );
+        }
+        let r = county.send(Method::POST, &api, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let long = format!("{}<b>", "意".repeat(1000));
+        let r = county
+            .form(
+                &format!("/projects/{id}/comments"),
+                &[("body", &long)],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text();
+        assert!(
+            page.contains("未发表")
+                && page.contains("不能超过 1000 个字")
+                && page.contains("&#60;b&#62;</textarea>"),
+            "draft kept"
+        );
+        assert_eq!(
+            county.get(&api).await.json().as_array().map(Vec::len),
+            Some(2),
+            "nothing written"
+        );
+
+        // The audit log has both, under the town.
+        let log = county
+            .get("/api/v1/audit?entity=project_comment&per_page=50")
+            .await
+            .json();
+        let items = log["items"].as_array().cloned().unwrap_or_default();
+        assert_eq!(items.len(), 2, "{log}");
+        assert!(items
+            .iter()
+            .all(|e| e["action"] == "create" && e["region_code"] == "331024103"));
+        assert!(items.iter().any(|e| e["actor_name"] == "xj.baita"
+            && e["summary"].as_str().is_some_and(|s| s.contains("回复"))));
+        assert!(items.iter().any(|e| e["actor_name"] == "xj.office"
+            && e["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("CMT-01 项目"))));
+    })
+    .await;
+}
