@@ -12,17 +12,27 @@ use meizhen_service::{Actor, ServiceError};
 /// Rows per export; larger sets are narrowed with the filters first.
 const EXPORT_LIMIT: u32 = 10_000;
 
-fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A file download: every Excel and Word response of the pages and the API
+/// goes through here. The (Chinese) name travels as RFC 5987 `filename*`;
+/// `filename` carries an ASCII fallback for old clients.
+pub fn attachment(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    // byte_serialize writes spaces as '+', which filename* does not decode.
+    let encoded = encoded.replace('+', "%20");
+    let ascii = if content_type == DOCX {
+        "report.docx"
+    } else {
+        "export.xlsx"
+    };
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
         bytes,
@@ -30,23 +40,12 @@ fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
         .into_response()
 }
 
+pub fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+    attachment(XLSX, filename, bytes)
+}
+
 pub fn docx(bytes: Vec<u8>, filename: &str) -> Response {
-    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report.docx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    attachment(DOCX, filename, bytes)
 }
 
 fn col(header: &str, width: f64, kind: ColumnKind) -> Column {

@@ -90,8 +90,7 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::export::{DOCX, XLSX};
 const NOTICE_QUERY: &[(&str, &str, &str)] = &[
     (
         "region",

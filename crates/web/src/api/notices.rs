@@ -8,15 +8,13 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiUser, Meta};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use meizhen_service::inspections::{NoticeText, NoticeView};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::export::{DOCX, XLSX};
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -50,37 +48,14 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-/// A file download whose name (Chinese) travels as RFC 5987 `filename*`.
-pub(crate) fn attachment(content_type: &'static str, filename: &str, bytes: Vec<u8>) -> Response {
-    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
-    // byte_serialize writes spaces as '+', which filename* does not decode.
-    let encoded = encoded.replace('+', "%20");
-    let ascii = if content_type == DOCX {
-        "notice.docx"
-    } else {
-        "notice.xlsx"
-    };
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// The Word file as a response.
 pub(crate) fn docx_response((name, bytes): (String, Vec<u8>)) -> Response {
-    attachment(DOCX, &name, bytes)
+    crate::export::docx(bytes, &name)
 }
 
 /// The Excel file as a response.
 pub(crate) fn xlsx_response((name, bytes): (String, Vec<u8>)) -> Response {
-    attachment(XLSX, &name, bytes)
+    crate::export::xlsx(bytes, &name)
 }
 
 async fn notice(

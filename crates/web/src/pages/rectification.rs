@@ -15,7 +15,7 @@ use crate::view::{query_string, time, Layout, Pager};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -111,22 +111,7 @@ pub(super) fn xlsx_download(
         tracing::error!(error = %e, "export failed");
         ServiceError::Conflict(format!("导出失败：{e}"))
     })?;
-    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
-    let encoded = encoded.replace('+', "%20");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::export::xlsx(bytes, filename))
 }
 
 /// "导出人：… 导出时间：…" under an export's title.
