@@ -10,7 +10,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The newest schema version this build knows (the highest migration number).
-pub const KNOWN_SCHEMA_VERSION: i64 = 7;
+pub const KNOWN_SCHEMA_VERSION: i64 = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -6,18 +6,25 @@ use meizhen_storage::testkit::{TestDb, POSTGRES_ENV};
 use meizhen_storage::{Db, StorageError, KNOWN_SCHEMA_VERSION};
 use std::collections::BTreeSet;
 
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 34] = [
     "api_tokens",
     "assessment_scores",
     "assessments",
     "audit_log",
     "checklist_versions",
     "enrollments",
+    "expert_pairings",
+    "expert_services",
+    "experts",
     "finding_photos",
     "findings",
     "grids",
+    "indicator_values",
+    "indicators",
     "inspections",
     "login_failures",
+    "media_reports",
+    "meetings",
     "monthly_reports",
     "photos",
     "project_comments",
@@ -28,9 +35,12 @@ const TABLES: [&str; 24] = [
     "rounds",
     "sessions",
     "settings",
+    "summaries",
+    "summary_revisions",
     "town_month_snapshots",
     "town_month_stats",
     "users",
+    "work_team_members",
 ];
 
 fn without_migrations_table(cols: Vec<(String, String)>) -> Vec<(String, String)> {
