@@ -53,9 +53,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 mod field;
-mod grid;
+// Shared with the generic record-table reader (`crate::table`).
+pub(crate) mod grid;
 mod money;
-mod normalize;
+pub(crate) mod normalize;
 
 pub use field::Field;
 pub use money::MoneyUnit;
@@ -399,7 +400,7 @@ fn find_anchor(grid: &Grid) -> Option<(u32, u32)> {
 }
 
 /// Words that mark a text as a title or a note rather than a column group.
-fn is_title_or_note(text: &str) -> bool {
+pub(crate) fn is_title_or_note(text: &str) -> bool {
     let c = compact(text);
     c.contains(':')
         || c.ends_with('表')
@@ -632,7 +633,7 @@ fn cn_numeral(c: char) -> bool {
 }
 
 /// `一`, `二、`, `三.`, `（一）`, `(二)环境美`, `一、环境美`.
-fn is_section_label(text: &str) -> bool {
+pub(crate) fn is_section_label(text: &str) -> bool {
     let c = compact(text);
     let (bracketed, rest) = match c.strip_prefix('(') {
         Some(rest) => (true, rest),
@@ -649,14 +650,14 @@ fn is_section_label(text: &str) -> bool {
     }
 }
 
-fn subtotal_label(text: &str) -> bool {
+pub(crate) fn subtotal_label(text: &str) -> bool {
     let c = compact(text);
     let c = c.trim_end_matches(':');
     const WORDS: [&str; 4] = ["小计", "合计", "总计", "共计"];
     WORDS.iter().any(|w| c.starts_with(w) || c.ends_with(w)) || c.starts_with("其中")
 }
 
-fn is_note_start(text: &str) -> bool {
+pub(crate) fn is_note_start(text: &str) -> bool {
     let c = compact(text);
     if let Some(rest) = c.strip_prefix('注') {
         return rest.is_empty()
@@ -691,7 +692,7 @@ fn is_note_start(text: &str) -> bool {
 }
 
 /// `1 | 2 | 3 …` (numbers or digit text, increasing) or `甲 | 乙 | 丙 …`.
-fn is_column_numbers(cells: &[(u32, &RawValue)]) -> bool {
+pub(crate) fn is_column_numbers(cells: &[(u32, &RawValue)]) -> bool {
     if cells.len() < 3 {
         return false;
     }

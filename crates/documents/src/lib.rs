@@ -44,6 +44,8 @@ use std::path::PathBuf;
 pub mod docx;
 pub mod ledger;
 pub mod notice;
+pub mod summary;
+pub mod table;
 mod xlsx;
 
 pub use docx::{

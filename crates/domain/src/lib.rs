@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod error;
 pub mod inspection;
+pub mod ledger;
 pub mod money;
 pub mod page;
 pub mod password;
@@ -15,6 +16,7 @@ pub mod rates;
 pub mod region;
 pub mod role;
 pub mod scope;
+pub mod summary;
 pub mod text;
 pub mod throttle;
 pub mod time;

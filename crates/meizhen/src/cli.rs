@@ -241,4 +241,20 @@ pub enum ReportCommand {
         #[arg(long)]
         xlsx: Option<PathBuf>,
     },
+    /// A work summary (工作总结, Word) of a town, county, city or the
+    /// province for a year or half-year, generated from the stored data.
+    Summary {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        year: i32,
+        /// 1 (上半年) or 2 (下半年); the whole year when left out.
+        #[arg(long)]
+        half: Option<u8>,
+        /// mechanism (按工作机制, as 台州 writes) or wumei (按“五美”).
+        #[arg(long, default_value = "mechanism")]
+        layout: String,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
 }

@@ -117,6 +117,13 @@ pub async fn run(command: Command, config: Config) -> Result<()> {
             let kind = notice_kind(round, quarter.as_deref(), region.as_deref())?;
             report_notice(&services, &kind, &output, xlsx.as_deref()).await
         }
+        Command::Report(ReportCommand::Summary {
+            region,
+            year,
+            half,
+            layout,
+            output,
+        }) => report_summary(&services, &region, year, half, &layout, &output).await,
         Command::Migrate => {
             let v = services.db().schema_version().await?;
             println!("数据库结构版本：{v}");
@@ -333,6 +340,36 @@ async fn import_projects(
     Ok(())
 }
 
+/// `meizhen report summary`: a fresh draft straight to Word, as the command line.
+async fn report_summary(
+    services: &Services,
+    region: &str,
+    year: i32,
+    half: Option<u8>,
+    layout: &str,
+    output: &std::path::Path,
+) -> Result<()> {
+    use meizhen_domain::summary::{Layout, Period};
+    let code = meizhen_domain::RegionCode::parse(region).map_err(|e| anyhow::anyhow!(e.message))?;
+    let period = match half {
+        None => Period::year(year),
+        Some(h) => Period::half(year, h)
+            .ok_or_else(|| anyhow::anyhow!("--half 应为 1（上半年）或 2（下半年）"))?,
+    };
+    let layout = Layout::parse(layout).map_err(|e| anyhow::anyhow!(e.message))?;
+    let bytes = services
+        .summary_docx_for(&Actor::system(), &code, period, layout)
+        .await?;
+    std::fs::write(output, bytes).with_context(|| format!("无法写入 {}", output.display()))?;
+    println!(
+        "已生成 {region} {} 工作总结（{}）：{}",
+        period.label(),
+        layout.label(),
+        output.display()
+    );
+    Ok(())
+}
+
 async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
     let r = services.demo(password).await?;
     println!(
@@ -353,6 +390,9 @@ async fn demo(services: &Services, password: Option<&str>) -> Result<()> {
         .demo_inspections(r.accounts.first().map(|a| a.3.as_str()))
         .await?;
     println!("{}", inspections.summary());
+    // 台账 at the scale of 台州's 2020 work summary.
+    let ledgers = services.demo_ledgers().await?;
+    println!("{}", ledgers.summary());
     println!("演示账号（密码相同）：");
     for (u, role, region, _) in r.accounts.iter().chain(&inspections.accounts) {
         println!("  {u:<18} {role:<16} {region}");

@@ -10,6 +10,9 @@
 //! the concurrent findings print their median, p95 and p99 (`p99 …` lines).
 //!
 //! Run: `cargo bench -p meizhen-service --bench inspections` (docs/benchmarks.md).
+//! `MEIZHEN_BENCH_SAVE_SQLITE=FILE` keeps the generated SQLite data, and
+//! `MEIZHEN_BENCH_REUSE_SQLITE=FILE` benches a copy of it instead of
+//! generating again (PostgreSQL always generates).
 
 use criterion::{Criterion, SamplingMode};
 use meizhen_service::generate_inspections::InspectionsOptions;
@@ -19,6 +22,7 @@ use meizhen_service::users::UserInput;
 use meizhen_service::{Actor, RequestMeta, ServiceConfig, Services};
 use meizhen_storage::repo::inspections::{self as repo, NewFindingPhoto};
 use meizhen_storage::testkit::TestDb;
+use meizhen_storage::Db;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -31,6 +35,10 @@ const INSPECTORS: usize = 50;
 const FINDINGS_EACH: usize = 20;
 /// Photos in the city's notice.
 const NOTICE_PHOTOS: usize = 200;
+/// Where to save the generated SQLite data (`VACUUM INTO`), to reuse it.
+const SAVE_ENV: &str = "MEIZHEN_BENCH_SAVE_SQLITE";
+/// Saved SQLite data to bench a copy of instead of generating.
+const REUSE_ENV: &str = "MEIZHEN_BENCH_REUSE_SQLITE";
 
 async fn user(s: &Services, name: &str, role: &str, region: &str) -> Actor {
     s.create_user_as_system(&UserInput {
@@ -101,20 +109,27 @@ struct Setup {
     _files: tempfile::TempDir,
 }
 
-async fn setup(db: &TestDb) -> Setup {
+async fn setup(db: &Db, label: &str, generate: bool) -> Setup {
     let files = tempfile::tempdir().expect("tempdir");
-    let services = Services::new(db.db.clone(), config(files.path()));
-    services.load_regions(&|_, _| {}).await.expect("regions");
-    let started = Instant::now();
-    let report = services
-        .generate_inspections(&InspectionsOptions::new(SEED), &|_, _| {})
-        .await
-        .expect("generate inspections");
-    eprintln!(
-        "[{}] generated in {:.1} s: {report:?}",
-        db.label,
-        started.elapsed().as_secs_f64()
-    );
+    let services = Services::new(db.clone(), config(files.path()));
+    if generate {
+        services.load_regions(&|_, _| {}).await.expect("regions");
+        let started = Instant::now();
+        let report = services
+            .generate_inspections(&InspectionsOptions::new(SEED), &|_, _| {})
+            .await
+            .expect("generate inspections");
+        eprintln!(
+            "[{label}] generated in {:.1} s: {report:?}",
+            started.elapsed().as_secs_f64()
+        );
+        if let (Ok(path), Db::Sqlite(_)) = (std::env::var(SAVE_ENV), db) {
+            db.backup_sqlite(std::path::Path::new(&path))
+                .await
+                .expect("save the generated database");
+            eprintln!("[{label}] saved the generated data to {path}");
+        }
+    }
     let province = user(&services, "bench.province", "province_office", "33").await;
     let city = user(&services, "bench.city", "city_office", "3310").await;
     // The last published quarter (2021 Q3).
@@ -307,10 +322,15 @@ async fn concurrent_findings(s: &Services, province: &Actor, label: &str, with_p
     );
 }
 
-fn bench_engine(c: &mut Criterion, rt: &tokio::runtime::Runtime, db: &TestDb) {
-    let setup = rt.block_on(setup(db));
+fn bench_engine(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    db: &Db,
+    label: &str,
+    generate: bool,
+) {
+    let setup = rt.block_on(setup(db, label, generate));
     let s = &setup.services;
-    let label = db.label;
     let mut g = c.benchmark_group(format!("inspections-{label}"));
     g.sampling_mode(SamplingMode::Flat)
         .sample_size(20)
@@ -365,11 +385,27 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let mut c = Criterion::default().configure_from_args();
-    let sqlite = rt.block_on(TestDb::sqlite());
-    bench_engine(&mut c, &rt, &sqlite);
-    rt.block_on(sqlite.finish());
+    match std::env::var(REUSE_ENV) {
+        // A copy of data saved by an earlier run (generating takes minutes).
+        Ok(saved) => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let copy = dir.path().join("meizhen.sqlite3");
+            std::fs::copy(&saved, &copy).expect("copy the saved database");
+            let db = rt
+                .block_on(Db::connect(&format!("sqlite://{}", copy.display())))
+                .expect("open the saved database");
+            rt.block_on(db.migrate()).expect("migrate");
+            bench_engine(&mut c, &rt, &db, "sqlite", false);
+            rt.block_on(db.close());
+        }
+        Err(_) => {
+            let sqlite = rt.block_on(TestDb::sqlite());
+            bench_engine(&mut c, &rt, &sqlite.db, sqlite.label, true);
+            rt.block_on(sqlite.finish());
+        }
+    }
     if let Some(pg) = rt.block_on(TestDb::postgres()) {
-        bench_engine(&mut c, &rt, &pg);
+        bench_engine(&mut c, &rt, &pg.db, pg.label, true);
         rt.block_on(pg.finish());
     }
     c.final_summary();

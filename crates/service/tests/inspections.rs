@@ -11,15 +11,15 @@
 //! PostgreSQL runs too when `MEIZHEN_TEST_POSTGRES_URL` is set.
 
 use meizhen_domain::inspection::{
-    default_catalogue, sample_towns, Catalogue, Points, RectStats, SampleSize,
+    default_catalogue, sample_towns, score, Catalogue, Points, RectStats, SampleSize,
 };
 use meizhen_domain::page::PageRequest;
 use meizhen_domain::ranking::RankChange;
 use meizhen_domain::RegionCode;
 use meizhen_service::audit::AuditFilter;
 use meizhen_service::inspections::{
-    FindingFilter, FindingInput, FindingView, PhotoUpload, RectFilter, RoundFilter, RoundInput,
-    RoundRanking, SampleInput,
+    CorrectionInput, FindingFilter, FindingInput, FindingView, PhotoUpload, RectFilter,
+    RoundFilter, RoundInput, RoundRanking, SampleInput,
 };
 use meizhen_service::photos::PhotoVariant;
 use meizhen_service::users::UserInput;
@@ -1072,6 +1072,332 @@ async fn secret_round_published_ranked_and_rectified() {
                 .collect::<Vec<_>>(),
             sum.total.stats
         );
+        t.finish().await;
+        let _ = std::fs::remove_dir_all(&files);
+    }
+}
+
+/// Every inspection's stored figures (score, deducted, findings) against the
+/// domain's score recomputed here from all of the round's findings.
+async fn assert_figures_recomputed(s: &Services, who: &Actor, cat: &Catalogue, round: i64) {
+    let findings = s
+        .findings(
+            who,
+            &FindingFilter {
+                round_id: Some(round),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("findings");
+    let view = s.round_view(who, round).await.expect("view");
+    for l in &view.inspections {
+        let mine: Vec<&FindingView> = findings
+            .iter()
+            .filter(|f| f.row.inspection_id == l.row.id)
+            .collect();
+        let want = score(
+            cat,
+            mine.iter()
+                .map(|f| (f.row.area_code.as_str(), Points(f.row.deduction))),
+        );
+        assert_eq!(
+            (l.row.score, l.row.deducted, l.row.findings as usize),
+            (want.score.0, want.deducted.0, mine.len()),
+            "figures of {}",
+            l.row.town_code
+        );
+    }
+}
+
+/// Ranks of a published round by code: towns, counties, cities.
+type RankTables = (
+    BTreeMap<String, u32>,
+    BTreeMap<String, u32>,
+    BTreeMap<String, u32>,
+);
+
+fn rank_tables(r: &RoundRanking) -> RankTables {
+    (
+        r.towns.iter().map(|l| (l.code.clone(), l.rank)).collect(),
+        r.counties
+            .iter()
+            .map(|l| (l.code.clone(), l.rank))
+            .collect(),
+        r.cities.iter().map(|l| (l.code.clone(), l.rank)).collect(),
+    )
+}
+
+/// The change column of `later` against the ranks of `earlier` as ranked on
+/// its own: every town, county and city.
+fn assert_previous_ranks(later: &RoundRanking, earlier: &RoundRanking) {
+    let (towns, counties, cities) = rank_tables(earlier);
+    for l in &later.towns {
+        assert_eq!(
+            l.previous_rank,
+            towns.get(&l.code).copied(),
+            "town {}",
+            l.code
+        );
+        assert_eq!(
+            l.change,
+            RankChange::between(l.previous_rank, Some(l.rank)),
+            "town {}",
+            l.code
+        );
+    }
+    for l in &later.counties {
+        assert_eq!(
+            l.previous_rank,
+            counties.get(&l.code).copied(),
+            "county {}",
+            l.code
+        );
+    }
+    assert!(!later.cities.is_empty());
+    for l in &later.cities {
+        assert_eq!(
+            l.previous_rank,
+            cities.get(&l.code).copied(),
+            "city {}",
+            l.code
+        );
+    }
+}
+
+/// Scores are kept on every write (findings sent one by one, at once from
+/// several phones, re-sent, and corrected before and after publication) and
+/// always equal the domain's score over all findings; the change in rank
+/// counts against the previous round as ranked now, corrections included.
+#[tokio::test]
+async fn scores_and_previous_ranks_follow_every_write() {
+    for t in TestDb::all().await {
+        let files = std::env::temp_dir().join(format!(
+            "meizhen_inspection_scores_{}_{}",
+            t.label,
+            std::process::id()
+        ));
+        let s = Services::new(t.db.clone(), config(files.clone()));
+        s.bootstrap(&|_, _| {}).await.expect("bootstrap");
+        let m = meta();
+        for (username, role) in [
+            ("p.office", "province_office"),
+            ("p.inspector", "inspector"),
+        ] {
+            s.create_user_as_system(&UserInput {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                region: "33".into(),
+                department: None,
+                password: Some(PW.into()),
+            })
+            .await
+            .expect(username);
+        }
+        let office = login(&s, "p.office").await;
+        let inspector = login(&s, "p.inspector").await;
+        // 环境卫生 capped at 3 points: caps are reached below.
+        let cat = catalogue();
+        s.save_checklist(&office, &cat, "环境卫生扣分上限 3 分", &m)
+            .await
+            .expect("checklist");
+        // Three towns in each of four counties of two cities.
+        let mut towns = Vec::new();
+        {
+            let mut tx = s.db().begin_read().await.expect("tx");
+            for county in [XIANJU, YUHUAN, "330381", "330382"] {
+                let code = RegionCode::parse(county).expect("code");
+                let under = meizhen_storage::regions::towns_under(&mut tx, &code)
+                    .await
+                    .expect("towns");
+                towns.extend(under.into_iter().take(3).map(|(c, _)| c));
+            }
+        }
+        assert_eq!(towns.len(), 12);
+        let items = [
+            "HJ01", "HJ02", "HJ05", "ZX01", "ZX05", "XR01", "XR05", "CX01", "CX04", "HJ05",
+        ];
+        let mut rounds = Vec::new();
+        for (r, quarter) in ["2020Q3", "2020Q4"].into_iter().enumerate() {
+            let round = s
+                .create_round(
+                    &office,
+                    &RoundInput {
+                        name: format!("{quarter} 全省暗访"),
+                        quarter: quarter.into(),
+                        starts_on: format!("2020-{:02}-01", 7 + 3 * r),
+                        ends_on: format!("2020-{:02}-28", 7 + 3 * r),
+                        towns: towns.clone(),
+                        sample: None,
+                    },
+                    &m,
+                )
+                .await
+                .expect("round");
+            let view = s.round_view(&office, round.id).await.expect("view");
+            let ins: Vec<i64> = view.inspections.iter().map(|l| l.row.id).collect();
+            for id in &ins {
+                s.assign_inspector(&office, *id, Some(inspector.id), "", &m)
+                    .await
+                    .expect("assign");
+            }
+            // One by one: a different number and mix of findings per town.
+            for (n, id) in ins.iter().enumerate() {
+                for k in 0..((n * 7 + r * 5) % 9) {
+                    let item = items[(n + 3 * k + r) % items.len()];
+                    let input = FindingInput {
+                        client_id: format!("r{r}-t{n:02}-k{k:02}"),
+                        item_code: item.into(),
+                        place: "镇区".into(),
+                        ..FindingInput::default()
+                    };
+                    let (_, created) = s
+                        .record_finding(&inspector, *id, &input, Vec::new(), &m)
+                        .await
+                        .expect("finding");
+                    assert!(created);
+                }
+            }
+            assert_figures_recomputed(&s, &office, &cat, round.id).await;
+            // At once, into one inspection, from the inspector and the office,
+            // each finding sent twice (a phone re-sending its batch).
+            let target = ins[0];
+            let mut tasks = Vec::new();
+            for k in 0..12 {
+                let s = s.clone();
+                let who = if k % 2 == 0 {
+                    inspector.clone()
+                } else {
+                    office.clone()
+                };
+                let m = m.clone();
+                tasks.push(tokio::spawn(async move {
+                    let input = FindingInput {
+                        client_id: format!("burst-{r}-{:02}", k / 2 * 2),
+                        item_code: ["HJ02", "XR01", "CX04"][k % 3].into(),
+                        place: "镇区".into(),
+                        ..FindingInput::default()
+                    };
+                    s.record_finding(&who, target, &input, Vec::new(), &m)
+                        .await
+                        .map(|(v, created)| (v.row.id, created))
+                }));
+            }
+            let mut by_client: BTreeMap<i64, usize> = BTreeMap::new();
+            let mut created = 0;
+            for task in tasks {
+                let (id, new) = task.await.expect("task").expect("burst finding");
+                *by_client.entry(id).or_default() += 1;
+                created += usize::from(new);
+            }
+            assert_eq!((by_client.len(), created), (6, 6), "{by_client:?}");
+            assert!(by_client.values().all(|&n| n == 2));
+            assert_figures_recomputed(&s, &office, &cat, round.id).await;
+            // A correction before publication moves a deduction between areas.
+            let first = s
+                .findings(
+                    &office,
+                    &FindingFilter {
+                        inspection_id: Some(target),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("findings")
+                .remove(0);
+            let moved = if first.row.area_code == "HJ" {
+                "XR05"
+            } else {
+                "HJ05"
+            };
+            s.correct_finding(
+                &inspector,
+                first.row.id,
+                &CorrectionInput {
+                    item_code: moved.into(),
+                    reason: "类别记错".into(),
+                    ..Default::default()
+                },
+                &m,
+            )
+            .await
+            .expect("correct");
+            assert_figures_recomputed(&s, &office, &cat, round.id).await;
+            s.publish_round(&office, round.id, &m)
+                .await
+                .expect("publish");
+            rounds.push((round.id, ins));
+        }
+        let (r1, ins1) = &rounds[0];
+        let (r2, _) = &rounds[1];
+        let first = s.round_ranking(&office, *r1).await.expect("ranking 1");
+        let second = s.round_ranking(&office, *r2).await.expect("ranking 2");
+        assert_eq!(second.previous.as_ref().map(|p| p.id), Some(*r1));
+        assert_eq!(second.towns.len(), 12);
+        assert_eq!((second.counties.len(), second.cities.len()), (4, 2));
+        assert_previous_ranks(&second, &first);
+
+        // After publication the office corrects round 1: every finding of
+        // its best town with findings becomes 新增违法建筑 (2 points, an area
+        // far from its cap), so that town's score drops and round 2's change
+        // column must follow round 1 as it now stands.
+        let mut sorted = towns.clone();
+        sorted.sort();
+        let line = first
+            .towns
+            .iter()
+            .find(|l| l.findings > 0 && l.code != sorted[0])
+            .expect("a town with findings");
+        let town_ins = ins1[sorted.iter().position(|c| *c == line.code).expect("town")];
+        let its = s
+            .findings(
+                &office,
+                &FindingFilter {
+                    inspection_id: Some(town_ins),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("findings of the town");
+        assert!(its.iter().any(|f| f.row.item_code != "XR05"));
+        for f in &its {
+            s.correct_finding(
+                &office,
+                f.row.id,
+                &CorrectionInput {
+                    item_code: "XR05".into(),
+                    reason: "复核认定为新增违法建筑".into(),
+                    ..Default::default()
+                },
+                &m,
+            )
+            .await
+            .expect("correct after publication");
+        }
+        assert_figures_recomputed(&s, &office, &cat, *r1).await;
+        let first_after = s
+            .round_ranking(&office, *r1)
+            .await
+            .expect("ranking 1 again");
+        let second_after = s
+            .round_ranking(&office, *r2)
+            .await
+            .expect("ranking 2 again");
+        let after = first_after
+            .towns
+            .iter()
+            .find(|l| l.code == line.code)
+            .expect("town");
+        assert!(
+            after.score < line.score,
+            "{} {:?} → {:?}",
+            line.code,
+            line.score,
+            after.score
+        );
+        assert!(after.rank >= line.rank);
+        assert_previous_ranks(&second_after, &first_after);
         t.finish().await;
         let _ = std::fs::remove_dir_all(&files);
     }

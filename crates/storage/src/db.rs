@@ -2,8 +2,10 @@ use crate::{Result, StorageError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex as StdMutex};
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -27,9 +29,31 @@ pub enum Db {
 
 /// A transaction on one of the two engines. Every repository function takes one:
 /// reads are cheap transactions too, and writes plus their audit entry commit together.
+/// A writing SQLite transaction also holds its turn in the file's writer queue.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<WriterTurn>),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A writer's turn on one SQLite file (see [`Db::begin`]); released on commit
+/// or drop.
+pub struct WriterTurn(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
+
+/// How long a writer waits for its turn, as `busy_timeout` would.
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+/// One first-come-first-served queue of writers per SQLite file in this
+/// process. SQLite lets one writer in at a time; those refused sleep in its
+/// busy handler with growing pauses (up to 100 ms) and retry, so under a burst
+/// of writes (fifty phones sending findings) some waited a second or more
+/// while others got in. Queued here, each starts as soon as the previous
+/// commits. Other processes on the same file still meet the busy handler.
+fn writer_queue(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+    static QUEUES: LazyLock<StdMutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
+    queues.entry(file).or_default().clone()
 }
 
 /// Expands `$body` once per engine with `$c` bound to `&mut <Engine>Connection`.
@@ -38,7 +62,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -75,7 +99,12 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Rows pass from SQLite's worker thread to the caller through a
+                // channel; at the default 50 a province ranking (1,149 rows)
+                // bounced between the two threads twenty-odd times, each a
+                // wake-up that waits for a core on a busy machine.
+                .row_buffer_size(2048);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
@@ -102,9 +131,20 @@ impl Db {
     /// start (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
     /// writes fails with SQLITE_BUSY_SNAPSHOT when another writer got in
     /// between, which busy_timeout cannot wait out.
+    ///
+    /// Writers of this process queue for their turn first (see
+    /// [`writer_queue`]), with their connection already in hand: the writer
+    /// whose turn it is never waits for a connection held by those behind it.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let conn = p.acquire().await?;
+                let turn = tokio::time::timeout(WRITER_WAIT, writer_queue(p).lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let tx = Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
+                Tx::Sqlite(tx, Some(WriterTurn(turn)))
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -113,7 +153,7 @@ impl Db {
     /// never wait for the writer (WAL). Must not write.
     pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -244,7 +284,8 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            // The turn (if any) ends once the commit is done.
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -252,7 +293,7 @@ impl Tx {
 
     pub fn engine(&self) -> Engine {
         match self {
-            Tx::Sqlite(_) => Engine::Sqlite,
+            Tx::Sqlite(..) => Engine::Sqlite,
             Tx::Postgres(_) => Engine::Postgres,
         }
     }

@@ -90,6 +90,17 @@ fn nav_for(actor: &Actor) -> Vec<NavGroup> {
             },
         ],
     }];
+    // 驾驶舱: regions from a town up; grid workers keep to their grids.
+    if actor.role != Role::GridWorker {
+        groups[0].items.insert(
+            1,
+            NavItem {
+                key: "dashboard",
+                label: "驾驶舱",
+                href: format!("/dashboard/{}", actor.region),
+            },
+        );
+    }
     groups.push(NavGroup {
         title: "项目化推进",
         items: vec![
@@ -143,6 +154,36 @@ fn nav_for(actor: &Actor) -> Vec<NavGroup> {
         groups.push(NavGroup {
             title: "暗访督查",
             items,
+        });
+    }
+    // 台账: everyone who reads ledgers (what they may change is the service's).
+    if !matches!(actor.role, Role::GridWorker | Role::Inspector) {
+        let item = |key: &'static str, label: &'static str, href: &str| NavItem {
+            key,
+            label,
+            href: href.into(),
+        };
+        groups.push(NavGroup {
+            title: "台账",
+            items: vec![
+                item("ledger_experts", "专家名录", "/ledgers/experts"),
+                item("ledger_services", "专家服务", "/ledgers/expert-services"),
+                item("ledger_media", "宣传报道", "/ledgers/media-reports"),
+                item("ledger_meetings", "会议", "/ledgers/meetings"),
+                item("ledger_teams", "工作专班", "/ledgers/work-teams"),
+                item("ledger_indicators", "镇级指标", "/ledgers/indicators"),
+            ],
+        });
+    }
+    // 材料: the work summaries (who may generate or edit is the service's).
+    if !matches!(actor.role, Role::GridWorker | Role::Inspector) {
+        groups.push(NavGroup {
+            title: "材料",
+            items: vec![NavItem {
+                key: "summaries",
+                label: "工作总结",
+                href: "/summaries".into(),
+            }],
         });
     }
     let mut admin = Vec::new();

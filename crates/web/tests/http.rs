@@ -8,12 +8,14 @@ mod http {
     mod bad_input;
     mod import;
     mod inspections;
+    mod ledgers;
     mod notices;
     mod pages;
     mod photos;
     mod projects;
     mod rectification;
     mod scope;
+    mod summaries;
     pub mod support;
     mod writes;
 }

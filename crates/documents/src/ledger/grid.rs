@@ -21,13 +21,13 @@ const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// into a date-formatted cell (2020 as a date is 1905-07-12).
 const FIRST_PLAUSIBLE_DATE_SERIAL: f64 = 18_264.0;
 
-pub(super) enum Book<'a> {
+pub(crate) enum Book<'a> {
     Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
     Xls(Box<Xls<Cursor<&'a [u8]>>>),
 }
 
 impl<'a> Book<'a> {
-    pub(super) fn open(bytes: &'a [u8]) -> Result<Self, LedgerError> {
+    pub(crate) fn open(bytes: &'a [u8]) -> Result<Self, LedgerError> {
         let not_workbook = |detail: String| LedgerError::NotWorkbook { detail };
         if bytes.starts_with(ZIP_MAGIC) {
             return match Xlsx::new(Cursor::new(bytes)) {
@@ -54,7 +54,7 @@ impl<'a> Book<'a> {
     }
 
     /// Worksheet names, visible ones first, each group in workbook order.
-    pub(super) fn worksheet_names(&self) -> Vec<String> {
+    pub(crate) fn worksheet_names(&self) -> Vec<String> {
         let sheets = match self {
             Book::Xlsx(b) => b.sheets_metadata(),
             Book::Xls(b) => b.sheets_metadata(),
@@ -69,7 +69,7 @@ impl<'a> Book<'a> {
             .collect()
     }
 
-    pub(super) fn grid(&mut self, name: &str) -> Result<Grid, LedgerError> {
+    pub(crate) fn grid(&mut self, name: &str) -> Result<Grid, LedgerError> {
         let unreadable = |detail: String| LedgerError::UnreadableSheet {
             sheet: name.to_owned(),
             detail,
@@ -123,9 +123,9 @@ impl<'a> Book<'a> {
 /// The non-empty cells of a worksheet by (row, column), 0-based, and its
 /// merged regions.
 #[derive(Debug, Default)]
-pub(super) struct Grid {
+pub(crate) struct Grid {
     rows: BTreeMap<u32, BTreeMap<u32, RawValue>>,
-    pub(super) merges: Vec<Dimensions>,
+    pub(crate) merges: Vec<Dimensions>,
     /// Index into `merges` by top-left cell.
     origins: HashMap<(u32, u32), usize>,
 }
@@ -139,29 +139,29 @@ impl Grid {
 
     /// The value stored in the cell itself (merged continuation cells are
     /// empty).
-    pub(super) fn get(&self, row: u32, col: u32) -> Option<&RawValue> {
+    pub(crate) fn get(&self, row: u32, col: u32) -> Option<&RawValue> {
         self.rows.get(&row)?.get(&col)
     }
 
     /// The non-empty cells of a row, left to right.
-    pub(super) fn row(&self, row: u32) -> impl Iterator<Item = (u32, &RawValue)> {
+    pub(crate) fn row(&self, row: u32) -> impl Iterator<Item = (u32, &RawValue)> {
         self.rows
             .get(&row)
             .into_iter()
             .flat_map(|cells| cells.iter().map(|(c, v)| (*c, v)))
     }
 
-    pub(super) fn is_blank_row(&self, row: u32) -> bool {
+    pub(crate) fn is_blank_row(&self, row: u32) -> bool {
         !self.rows.contains_key(&row)
     }
 
     /// Last row that has any value.
-    pub(super) fn last_row(&self) -> Option<u32> {
+    pub(crate) fn last_row(&self) -> Option<u32> {
         self.rows.keys().next_back().copied()
     }
 
     /// The merged region that covers the cell, if any.
-    pub(super) fn merge_at(&self, row: u32, col: u32) -> Option<&Dimensions> {
+    pub(crate) fn merge_at(&self, row: u32, col: u32) -> Option<&Dimensions> {
         self.merges
             .iter()
             .find(|m| (m.start.0..=m.end.0).contains(&row) && (m.start.1..=m.end.1).contains(&col))
@@ -169,13 +169,13 @@ impl Grid {
 
     /// The merged region whose top-left cell (the one holding the value)
     /// this is.
-    pub(super) fn merge_from(&self, row: u32, col: u32) -> Option<&Dimensions> {
+    pub(crate) fn merge_from(&self, row: u32, col: u32) -> Option<&Dimensions> {
         self.merges.get(*self.origins.get(&(row, col))?)
     }
 
     /// The cell's value, or for a cell inside a merged region the value of
     /// the region's top-left cell (which is where Excel keeps it).
-    pub(super) fn get_merged(&self, row: u32, col: u32) -> Option<&RawValue> {
+    pub(crate) fn get_merged(&self, row: u32, col: u32) -> Option<&RawValue> {
         match self.get(row, col) {
             Some(v) => Some(v),
             None => self
@@ -188,13 +188,13 @@ impl Grid {
 /// Fast look-up of the merged regions that cross one column, for filling
 /// merged 县/乡镇 cells down data rows. Excel forbids overlapping merges, so
 /// the regions of one column are disjoint row ranges.
-pub(super) struct ColumnMerges {
+pub(crate) struct ColumnMerges {
     /// (first row, last row, top-left cell), sorted by first row.
     spans: Vec<(u32, u32, (u32, u32))>,
 }
 
 impl ColumnMerges {
-    pub(super) fn new(grid: &Grid, col: u32) -> Self {
+    pub(crate) fn new(grid: &Grid, col: u32) -> Self {
         let mut spans: Vec<_> = grid
             .merges
             .iter()
@@ -205,7 +205,7 @@ impl ColumnMerges {
         ColumnMerges { spans }
     }
 
-    pub(super) fn origin(&self, row: u32) -> Option<(u32, u32)> {
+    pub(crate) fn origin(&self, row: u32) -> Option<(u32, u32)> {
         let i = self.spans.partition_point(|(first, _, _)| *first <= row);
         let (_, last, origin) = self.spans.get(i.checked_sub(1)?)?;
         (row <= *last).then_some(*origin)

@@ -145,6 +145,14 @@ pub(crate) fn parse_catalogue(row: &ChecklistRow) -> Result<Catalogue> {
     })
 }
 
+/// The parsed catalogue of a round's checklist version.
+pub(crate) async fn catalogue_of(tx: &mut Tx, checklist_id: i64) -> Result<Catalogue> {
+    let row = repo::checklist(tx, checklist_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("检查标准"))?;
+    parse_catalogue(&row)
+}
+
 /// The checklist in force for `region`: its own latest version, else the
 /// nearest region above's; the default is written at the province when no
 /// version exists yet.
@@ -889,8 +897,11 @@ impl Services {
                 "缺少有效的记录编号（client_id，8–64 位字母、数字或连字符）",
             ));
         }
-        // Who and where, then the re-send check, before any photo is processed.
-        let (round, ins, catalogue) = {
+        // Who and where, the re-send check, the catalogue and what the GPS
+        // check compares with: all read before any photo is processed and
+        // outside the writing transaction, which stays short (on SQLite it
+        // holds the database's one write lock).
+        let (round, ins, catalogue, known, town_name) = {
             let mut tx = self.db().begin_read().await?;
             let (round, ins) = self.field_target(&mut tx, actor, inspection_id).await?;
             if let Some(existing) =
@@ -899,10 +910,23 @@ impl Services {
                 let view = finding_views(&mut tx, vec![existing]).await?.remove(0);
                 return Ok((view, false));
             }
-            let checklist = repo::checklist(&mut tx, round.checklist_id)
+            let catalogue = catalogue_of(&mut tx, round.checklist_id).await?;
+            // A position recorded meanwhile by a colleague is not needed:
+            // the reference is the median of the town's recent positions.
+            let known: Vec<Fix> = if input.lat.is_some() && input.lon.is_some() {
+                repo::town_fixes(&mut tx, &ins.town_code)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(a, b)| Fix::new(a, b).ok())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let town_name = names(&mut tx, [ins.town_code.clone()])
                 .await?
-                .ok_or_else(|| ServiceError::not_found("检查标准"))?;
-            (round, ins, parse_catalogue(&checklist)?)
+                .remove(&ins.town_code)
+                .unwrap_or_default();
+            (round, ins, catalogue, known, town_name)
         };
         let (area, item) = catalogue.item(input.item_code.trim()).ok_or_else(|| {
             ServiceError::invalid(
@@ -946,6 +970,9 @@ impl Services {
         if photos.len() > 9 {
             return Err(ServiceError::invalid("photos", "每个问题最多 9 张照片"));
         }
+        let flag = fix
+            .and_then(|f| gps_flag(f, reference_point(&known)))
+            .unwrap_or_default();
         let mut stored = Vec::new();
         for p in photos {
             let caption = text(&p.caption, "caption", "照片说明", 200)?;
@@ -953,29 +980,17 @@ impl Services {
         }
 
         let mut tx = self.db().begin().await?;
-        // Again inside the writing transaction: publication or a re-send may
-        // have happened meanwhile.
-        let (round2, _) = self.field_target(&mut tx, actor, inspection_id).await?;
-        if let Some(existing) = repo::finding_by_client(&mut tx, inspection_id, client_id).await? {
-            let view = finding_views(&mut tx, vec![existing]).await?.remove(0);
-            return Ok((view, false));
-        }
-        let flag = match fix {
-            Some(f) => {
-                let known: Vec<Fix> = repo::town_fixes(&mut tx, &ins.town_code)
-                    .await?
-                    .into_iter()
-                    .filter_map(|(a, b)| Fix::new(a, b).ok())
-                    .collect();
-                gps_flag(f, reference_point(&known)).unwrap_or_default()
-            }
-            None => String::new(),
-        };
-        let id = repo::insert_finding(
+        // Again inside the writing transaction, with one small read:
+        // publication or a new assignment may have happened meanwhile.
+        let (state, inspector) = repo::field_state(&mut tx, inspection_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("检查任务"))?;
+        field_check(actor, &round, &state, inspector)?;
+        let inserted = repo::insert_finding(
             &mut tx,
             &NewFinding {
                 inspection_id,
-                round_id: round2.id,
+                round_id: round.id,
                 town_code: &ins.town_code,
                 client_id,
                 area_code: &area.code,
@@ -995,6 +1010,17 @@ impl Services {
             now,
         )
         .await?;
+        let Some(row) = inserted else {
+            // The same finding, re-sent while the first was being written.
+            drop(tx);
+            let mut tx = self.db().begin_read().await?;
+            let existing = repo::finding_by_client(&mut tx, inspection_id, client_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("问题"))?;
+            let view = finding_views(&mut tx, vec![existing]).await?.remove(0);
+            return Ok((view, false));
+        };
+        let id = row.id;
         for (s, caption) in &stored {
             repo::insert_photo(
                 &mut tx,
@@ -1032,11 +1058,19 @@ impl Services {
                 .summary(format!("记录问题：{}（扣 {} 分）", item.name, item.deduction)),
         )
         .await?;
-        let row = repo::finding(&mut tx, &viewer(actor), id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("问题"))?;
-        let view = finding_views(&mut tx, vec![row]).await?.remove(0);
         tx.commit().await?;
+        // The answer: the row as stored; photos are read back only when sent.
+        let view = if stored.is_empty() {
+            FindingView {
+                town_name,
+                photos: Vec::new(),
+                overdue: false,
+                row,
+            }
+        } else {
+            let mut tx = self.db().begin_read().await?;
+            finding_views(&mut tx, vec![row]).await?.remove(0)
+        };
         Ok((view, true))
     }
 
@@ -1052,15 +1086,7 @@ impl Services {
             .await?
             .ok_or_else(|| ServiceError::not_found("检查任务"))?;
         let round = self.visible_round(tx, actor, ins.round_id).await?;
-        let assigned = ins.inspector_id == Some(actor.id);
-        if !assigned && !owns(actor, &round) {
-            return Err(ServiceError::forbidden("只有被指派的督查人员可以记录问题"));
-        }
-        if round.state != "planned" {
-            return Err(ServiceError::Conflict(
-                "该轮暗访已发布，问题只能由美镇办更正".into(),
-            ));
-        }
+        field_check(actor, &round, &round.state, ins.inspector_id)?;
         Ok((round, ins))
     }
 
@@ -1090,6 +1116,7 @@ impl Services {
         let ins = repo::inspection(&mut tx, &viewer(actor), before.inspection_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("检查任务"))?;
+        repo::lock_inspection(&mut tx, ins.id).await?;
         let may =
             owns(actor, &round) || (round.state == "planned" && ins.inspector_id == Some(actor.id));
         if !may {
@@ -1209,6 +1236,20 @@ impl Services {
     }
 }
 
+/// Field work is for the assigned inspector (or the owner office), before
+/// publication. `state` and `inspector` are read anew by writers.
+fn field_check(actor: &Actor, round: &RoundRow, state: &str, inspector: Option<i64>) -> Result<()> {
+    if inspector != Some(actor.id) && !owns(actor, round) {
+        return Err(ServiceError::forbidden("只有被指派的督查人员可以记录问题"));
+    }
+    if state != "planned" {
+        return Err(ServiceError::Conflict(
+            "该轮暗访已发布，问题只能由美镇办更正".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Towns by stratified sample under `owner`.
 fn draw(owner: &RegionCode, towns: &[(String, String)], s: &SampleInput) -> Result<Vec<String>> {
     match s.size {
@@ -1240,19 +1281,23 @@ fn draw(owner: &RegionCode, towns: &[(String, String)], s: &SampleInput) -> Resu
     Ok(sample_towns(&by_county, s.size, s.seed))
 }
 
-/// Recomputes an inspection's score, deductions and count from its findings.
+/// Recomputes an inspection's score, deductions and count from its
+/// findings, summed per area by the database (a few rows, however many
+/// findings). The caller holds the inspection's lock
+/// (`repo::field_state` or `repo::lock_inspection`).
 pub(crate) async fn rescore(tx: &mut Tx, catalogue: &Catalogue, inspection_id: i64) -> Result<()> {
-    let d = repo::deductions(tx, inspection_id).await?;
+    let areas = repo::area_deductions(tx, inspection_id).await?;
     let s = meizhen_domain::inspection::score(
         catalogue,
-        d.iter().map(|(a, p)| (a.as_str(), Points(*p))),
+        areas.iter().map(|(a, p, _)| (a.as_str(), Points(*p))),
     );
+    let count: i64 = areas.iter().map(|(_, _, n)| n).sum();
     repo::set_inspection_figures(
         tx,
         inspection_id,
         s.score.0,
         s.deducted.0,
-        i32::try_from(d.len()).unwrap_or(i32::MAX),
+        i32::try_from(count).unwrap_or(i32::MAX),
     )
     .await?;
     Ok(())

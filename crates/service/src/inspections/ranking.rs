@@ -9,7 +9,7 @@
 //! scope (the office that owns the round gets all of them). Before
 //! publication only the owner office may see the (preview) ranking.
 
-use super::{names, owns, parse_catalogue, Whole};
+use super::{owns, parse_catalogue, Whole};
 use crate::auth::require_password_changed;
 use crate::{Actor, Result, ServiceError, Services};
 use meizhen_domain::inspection::{average, Points, Quarter};
@@ -133,31 +133,50 @@ pub fn rank_towns(towns: &[TownFigures]) -> Vec<TownRanks> {
 /// Groups towns by the first `level` digits of their code (county, city),
 /// scores each group by the average of its towns and ranks the groups.
 pub fn rank_groups(towns: &[TownFigures], level: Level) -> Vec<GroupRanks> {
-    let mut groups: BTreeMap<String, Vec<&TownFigures>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, GroupSum> = BTreeMap::new();
     for t in towns {
-        groups
-            .entry(prefix(&t.code, level).to_owned())
-            .or_default()
-            .push(t);
+        let g = groups.entry(prefix(&t.code, level).to_owned()).or_default();
+        g.scores += t.score.0;
+        g.towns += 1;
+        g.findings += t.findings;
     }
-    let figures: BTreeMap<String, (Points, u32, i64)> = groups
+    rank_sums(groups)
+}
+
+/// A group's towns summed up: what its average and rank need.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupSum {
+    /// Sum of the towns' scores, in hundredths.
+    pub scores: i64,
+    pub towns: u32,
+    pub findings: i64,
+}
+
+/// The domain's mean of `n` scores that sum to `sum` (a mean depends on
+/// nothing else), so groups summed by the database rank exactly as groups
+/// of towns do.
+fn mean(sum: i64, n: u32) -> Points {
+    let mut scores = vec![Points::ZERO; usize::try_from(n).unwrap_or(0).max(1)];
+    scores[0] = Points(sum);
+    average(&scores).unwrap_or_default()
+}
+
+/// Ranks groups by the average score of their towns (see [`rank_groups`]).
+pub fn rank_sums(groups: BTreeMap<String, GroupSum>) -> Vec<GroupRanks> {
+    let figures: BTreeMap<String, (Points, GroupSum)> = groups
         .into_iter()
-        .map(|(code, members)| {
-            let scores: Vec<Points> = members.iter().map(|t| t.score).collect();
-            let n = u32::try_from(members.len()).unwrap_or(u32::MAX);
-            let findings = members.iter().map(|t| t.findings).sum();
-            (code, (average(&scores).unwrap_or_default(), n, findings))
-        })
+        .filter(|(_, g)| g.towns > 0)
+        .map(|(code, g)| (code, (mean(g.scores, g.towns), g)))
         .collect();
     competition(figures.iter().map(|(c, f)| (c.clone(), f.0)))
         .into_iter()
         .filter_map(|(code, r)| {
-            let (score, towns, findings) = *figures.get(&code)?;
+            let (score, g) = *figures.get(&code)?;
             Some(GroupRanks {
                 code,
                 score,
-                towns,
-                findings,
+                towns: g.towns,
+                findings: g.findings,
                 rank: r,
             })
         })
@@ -282,29 +301,49 @@ impl Services {
             .ok_or_else(|| ServiceError::not_found("检查标准"))?;
         let base = parse_catalogue(&checklist)?.base;
 
-        // The caller may see the round: rank it whole.
+        // The caller may see the round: rank it whole, with each town's
+        // rank in the previous published round of the same office.
         let whole = Whole::new();
-        let rows = repo::inspections(&mut tx, &whole.viewer(), round.id).await?;
-        let ids: BTreeMap<String, i64> = rows.iter().map(|r| (r.town_code.clone(), r.id)).collect();
-        let figures: Vec<TownFigures> = rows.iter().map(TownFigures::of).collect();
+        let previous = repo::previous_published(&mut tx, &whole.viewer(), &round).await?;
+        let rows = repo::ranking_rows(
+            &mut tx,
+            &whole.viewer(),
+            round.id,
+            previous.as_ref().map(|p| p.id),
+        )
+        .await?;
+        let ids: BTreeMap<String, i64> = rows
+            .iter()
+            .map(|r| (r.inspection.town_code.clone(), r.inspection.id))
+            .collect();
+        let figures: Vec<TownFigures> = rows
+            .iter()
+            .map(|r| TownFigures::of(&r.inspection))
+            .collect();
         let towns = rank_towns(&figures);
         let counties = rank_groups(&figures, Level::County);
         let cities = rank_groups(&figures, Level::City);
-
-        // The previous published round of the same office, ranked the same way.
-        let previous = repo::previous_published(&mut tx, &whole.viewer(), &round).await?;
-        let (prev_towns, prev_counties, prev_cities) = match &previous {
-            Some(p) => previous_ranks(&mut tx, &whole, p).await?,
+        let prev_towns: Ranks = rows
+            .iter()
+            .filter_map(|r| {
+                let rank = u32::try_from(r.previous_rank?).ok()?;
+                Some((r.inspection.town_code.clone(), rank))
+            })
+            .collect();
+        let (prev_counties, prev_cities) = match &previous {
+            Some(p) => previous_group_ranks(&mut tx, p).await?,
             None => Default::default(),
         };
 
+        // Town names came with the rows; counties, cities and the owner here.
+        let mut names: BTreeMap<String, String> = rows
+            .into_iter()
+            .map(|r| (r.inspection.town_code, r.town_name))
+            .collect();
         let mut codes: Vec<String> = vec![round.owner_code.clone()];
-        for t in &towns {
-            codes.push(t.code.clone());
-            codes.push(prefix(&t.code, Level::County).to_owned());
-            codes.push(prefix(&t.code, Level::City).to_owned());
-        }
-        let names = names(&mut tx, codes).await?;
+        codes.extend(counties.iter().map(|g| g.code.clone()));
+        codes.extend(cities.iter().map(|g| g.code.clone()));
+        names.extend(super::names(&mut tx, codes).await?);
         let name = |c: &str| names.get(c).cloned().unwrap_or_default();
         let in_scope = |code: &str| owner || code.starts_with(actor.region.as_str());
 
@@ -405,25 +444,41 @@ impl Services {
 
 type Ranks = BTreeMap<String, u32>;
 
-/// Town, county and city ranks of a (published) round, by code.
-async fn previous_ranks(
-    tx: &mut Tx,
-    whole: &Whole,
-    round: &RoundRow,
-) -> Result<(Ranks, Ranks, Ranks)> {
-    let rows = repo::inspections(tx, &whole.viewer(), round.id).await?;
-    let figures: Vec<TownFigures> = rows.iter().map(TownFigures::of).collect();
-    let towns = rank_towns(&figures)
-        .into_iter()
-        .map(|t| (t.code, t.rank))
-        .collect();
-    let group = |level| {
-        rank_groups(&figures, level)
+/// County and city ranks of a (published) round, by code.
+async fn previous_group_ranks(tx: &mut Tx, round: &RoundRow) -> Result<(Ranks, Ranks)> {
+    Ok(ranks_from_county_sums(
+        repo::county_score_sums(tx, round.id).await?,
+    ))
+}
+
+/// County and city ranks from (county, sum of scores, towns) rows; a city's
+/// sum is its counties'.
+fn ranks_from_county_sums(rows: Vec<(String, i64, i64)>) -> (Ranks, Ranks) {
+    let mut counties: BTreeMap<String, GroupSum> = BTreeMap::new();
+    let mut cities: BTreeMap<String, GroupSum> = BTreeMap::new();
+    for (county, scores, towns) in rows {
+        let towns = u32::try_from(towns).unwrap_or(u32::MAX);
+        let city = cities
+            .entry(prefix(&county, Level::City).to_owned())
+            .or_default();
+        city.scores += scores;
+        city.towns += towns;
+        counties.insert(
+            county,
+            GroupSum {
+                scores,
+                towns,
+                findings: 0,
+            },
+        );
+    }
+    let ranks = |groups| {
+        rank_sums(groups)
             .into_iter()
             .map(|g| (g.code, g.rank))
             .collect()
     };
-    Ok((towns, group(Level::County), group(Level::City)))
+    (ranks(counties), ranks(cities))
 }
 
 #[cfg(test)]
@@ -578,6 +633,41 @@ mod tests {
         );
         assert_eq!(change(&prev, "331024101", 2), (None, RankChange::New));
         assert_eq!(RankChange::Up(2).label(), "↑2");
+    }
+
+    /// The previous round's groups, ranked from the counties' sums, rank
+    /// exactly as the towns themselves do (averages rounded the same way).
+    #[test]
+    fn county_sums_rank_like_towns() {
+        let mut towns = Vec::new();
+        let mut x: i64 = 7;
+        for county in ["331024", "331083", "331082", "330381", "330382", "330102"] {
+            for n in 1..=(x % 5 + 1) {
+                x = (x * 7919 + 13) % 10007;
+                towns.push(t(&format!("{county}{n:03}"), 9000 + x % 1001, x % 4));
+            }
+        }
+        // Two counties tied on an average that rounds (199.5 / 2).
+        towns.push(t("330482101", 9950, 0));
+        towns.push(t("330482102", 9951, 0));
+        towns.push(t("330483101", 9951, 0));
+        let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for t in &towns {
+            let e = sums.entry(t.code[..6].to_owned()).or_default();
+            e.0 += t.score.0;
+            e.1 += 1;
+        }
+        let rows = sums.into_iter().map(|(c, (s, n))| (c, s, n)).collect();
+        let (counties, cities) = ranks_from_county_sums(rows);
+        let want = |level| -> Ranks {
+            rank_groups(&towns, level)
+                .into_iter()
+                .map(|g| (g.code, g.rank))
+                .collect()
+        };
+        assert_eq!(counties, want(Level::County));
+        assert_eq!(cities, want(Level::City));
+        assert_eq!(counties["330482"], counties["330483"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! anyone else, whatever the page, the API or the export.
 
 use super::{execute, fetch_all, fetch_optional, scalar_i64};
-use crate::{Arg, Result, Sql, Tx};
+use crate::{Arg, Engine, Result, Sql, Tx};
 use meizhen_domain::RegionScope;
 use serde::Serialize;
 
@@ -459,6 +459,64 @@ pub async fn inspections(tx: &mut Tx, v: &Viewer<'_>, round_id: i64) -> Result<V
     fetch_all(tx, &q).await
 }
 
+/// An inspection in a ranking: its row, the town's name and the town's rank
+/// in another (the previous) round.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct RankingRow {
+    #[sqlx(flatten)]
+    pub inspection: InspectionRow,
+    pub town_name: String,
+    /// Competition rank (1, 2, 2, 4) by score in `previous`, if inspected there.
+    pub previous_rank: Option<i64>,
+}
+
+/// The inspections of a round the viewer may see, by town code, with the
+/// town's name and its rank in round `previous`. Ranking the previous round
+/// in SQL sends one row per town instead of two (most of a province
+/// ranking's time is moving rows).
+pub async fn ranking_rows(
+    tx: &mut Tx,
+    v: &Viewer<'_>,
+    round_id: i64,
+    previous: Option<i64>,
+) -> Result<Vec<RankingRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {INSPECTION_COLUMNS}, COALESCE(t.name, '') AS town_name, p.previous_rank \
+         FROM inspections i JOIN rounds r ON r.id = i.round_id \
+         LEFT JOIN regions t ON t.code = i.town_code \
+         LEFT JOIN (SELECT town_code, CAST(RANK() OVER (ORDER BY score DESC) AS BIGINT) AS previous_rank \
+         FROM inspections WHERE round_id = "
+    ));
+    q.bind(Arg::OptI64(previous))
+        .push(") p ON p.town_code = i.town_code WHERE i.round_id = ")
+        .bind(Arg::I64(round_id));
+    inspection_visible(&mut q, v);
+    q.push(" ORDER BY i.town_code");
+    fetch_all(tx, &q).await
+}
+
+/// Per county (first 6 digits) of a round: (county, sum of scores, towns).
+/// No secrecy filter: for rounds the caller was found to see.
+pub async fn county_score_sums(tx: &mut Tx, round_id: i64) -> Result<Vec<(String, i64, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct C {
+        county: String,
+        total: i64,
+        towns: i64,
+    }
+    let mut q = Sql::new(
+        "SELECT SUBSTR(town_code, 1, 6) AS county, CAST(SUM(score) AS BIGINT) AS total, \
+         COUNT(*) AS towns FROM inspections WHERE round_id = ",
+    );
+    q.bind(Arg::I64(round_id))
+        .push(" GROUP BY SUBSTR(town_code, 1, 6)");
+    let rows: Vec<C> = fetch_all(tx, &q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| (c.county, c.total, c.towns))
+        .collect())
+}
+
 /// An inspector's own assignments (any round state), newest round first.
 pub async fn assignments(tx: &mut Tx, inspector: i64) -> Result<Vec<InspectionRow>> {
     let mut q = Sql::new(&format!(
@@ -506,6 +564,42 @@ pub async fn set_inspection_figures(
         .push(" WHERE id = ")
         .bind(Arg::I64(id));
     execute(tx, &q).await
+}
+
+/// What may change under a field write: the round's state and the
+/// inspection's inspector, by inspection id (no secrecy filter: the caller
+/// was checked through one before). On PostgreSQL it also locks: the
+/// inspection's writers take turns (each re-sums its score, see
+/// [`lock_inspection`]) and publication waits for those under way. On SQLite
+/// the writing transaction already holds the whole database.
+pub async fn field_state(tx: &mut Tx, inspection_id: i64) -> Result<Option<(String, Option<i64>)>> {
+    #[derive(sqlx::FromRow)]
+    struct S {
+        state: String,
+        inspector_id: Option<i64>,
+    }
+    let mut q = Sql::new(
+        "SELECT r.state, i.inspector_id FROM inspections i JOIN rounds r ON r.id = i.round_id WHERE i.id = ",
+    );
+    q.bind(Arg::I64(inspection_id));
+    if tx.engine() == Engine::Postgres {
+        q.push(" FOR UPDATE OF i FOR SHARE OF r");
+    }
+    let row: Option<S> = fetch_optional(tx, &q).await?;
+    Ok(row.map(|s| (s.state, s.inspector_id)))
+}
+
+/// Takes the inspection's row lock on PostgreSQL before its score is
+/// re-summed: two writers summing at once under READ COMMITTED would each
+/// miss the other's finding, and the last to write would win. (SQLite: the
+/// writing transaction already holds the whole database.)
+pub async fn lock_inspection(tx: &mut Tx, inspection_id: i64) -> Result<()> {
+    if tx.engine() == Engine::Postgres {
+        let mut q = Sql::new("SELECT id FROM inspections WHERE id = ");
+        q.bind(Arg::I64(inspection_id)).push(" FOR UPDATE");
+        let _: Option<(i64,)> = fetch_optional(tx, &q).await?;
+    }
+    Ok(())
 }
 
 /// The inspector marks the visit done (findings can still be corrected, with a reason).
@@ -579,12 +673,15 @@ pub struct NewFinding<'a> {
     pub note: &'a str,
 }
 
+/// Inserts a finding and returns it as stored, or `None` when this phone
+/// already sent it (same inspection and `client_id`): a re-send racing the
+/// first one then reads that row instead of failing on the unique key.
 pub async fn insert_finding(
     tx: &mut Tx,
     f: &NewFinding<'_>,
     by: Option<i64>,
     now: i64,
-) -> Result<i64> {
+) -> Result<Option<FindingRow>> {
     let mut q = Sql::new(
         "INSERT INTO findings (inspection_id, round_id, town_code, client_id, area_code, area_name, item_code, \
          item_name, severity, deduction, place, lat_e6, lon_e6, gps_flag, found_at, note, created_by, created_at, \
@@ -617,8 +714,10 @@ pub async fn insert_finding(
         }
         q.bind(a);
     }
-    q.push(") RETURNING id");
-    scalar_i64(tx, &q).await
+    // The stored row comes back with the insert: no second read.
+    q.push(") ON CONFLICT (inspection_id, client_id) DO NOTHING RETURNING ")
+        .push(&FINDING_COLUMNS.replace("f.", ""));
+    fetch_optional(tx, &q).await
 }
 
 /// The finding a phone already sent with this id (re-sent batches).
@@ -687,19 +786,24 @@ pub async fn findings(tx: &mut Tx, v: &Viewer<'_>, f: &FindingFilter) -> Result<
     fetch_all(tx, &q).await
 }
 
-/// (area code, deduction) of every finding of an inspection: the score's input.
-pub async fn deductions(tx: &mut Tx, inspection_id: i64) -> Result<Vec<(String, i64)>> {
+/// Per area of an inspection's findings: (area code, sum of deductions,
+/// count) — the score's input, summed by the database.
+pub async fn area_deductions(tx: &mut Tx, inspection_id: i64) -> Result<Vec<(String, i64, i64)>> {
     #[derive(sqlx::FromRow)]
     struct D {
         area_code: String,
-        deduction: i64,
+        deducted: i64,
+        findings: i64,
     }
-    let mut q = Sql::new("SELECT area_code, deduction FROM findings WHERE inspection_id = ");
-    q.bind(Arg::I64(inspection_id));
+    let mut q = Sql::new(
+        "SELECT area_code, CAST(SUM(deduction) AS BIGINT) AS deducted, COUNT(*) AS findings \
+         FROM findings WHERE inspection_id = ",
+    );
+    q.bind(Arg::I64(inspection_id)).push(" GROUP BY area_code");
     let rows: Vec<D> = fetch_all(tx, &q).await?;
     Ok(rows
         .into_iter()
-        .map(|d| (d.area_code, d.deduction))
+        .map(|d| (d.area_code, d.deducted, d.findings))
         .collect())
 }
 
@@ -710,8 +814,10 @@ pub async fn town_fixes(tx: &mut Tx, town: &str) -> Result<Vec<(i64, i64)>> {
         lat_e6: i64,
         lon_e6: i64,
     }
+    // LIKE on the exact code (digits, no wildcard) so that SQLite can use the
+    // NOCASE prefix index; `=` would scan every finding of the province.
     let mut q = Sql::new(
-        "SELECT lat_e6, lon_e6 FROM findings WHERE lat_e6 IS NOT NULL AND lon_e6 IS NOT NULL AND gps_flag = '' AND town_code = ",
+        "SELECT lat_e6, lon_e6 FROM findings WHERE lat_e6 IS NOT NULL AND lon_e6 IS NOT NULL AND gps_flag = '' AND town_code LIKE ",
     );
     q.bind(Arg::Text(town.into()))
         .push(" ORDER BY id DESC LIMIT 200");

@@ -2,7 +2,7 @@
 //! reports change (`town_month_stats`), and frozen copies for published
 //! months (`town_month_snapshots`). Region figures are sums over towns.
 
-use super::{execute, fetch_all, scope_filter};
+use super::{execute, fetch_all, fetch_optional, scope_filter};
 use crate::{Arg, Result, Sql, Tx};
 use meizhen_domain::RegionScope;
 use serde::Serialize;
@@ -270,4 +270,19 @@ pub async fn put_many(
         n += super::projects::bulk_execute(tx, &q).await?;
     }
     Ok(n)
+}
+
+/// The latest year with any project figures under `region` (in scope): where a
+/// dashboard opens when no year is asked for. One index range on
+/// (town_code, year, month).
+pub async fn latest_year(tx: &mut Tx, scope: &RegionScope, region: &str) -> Result<Option<i32>> {
+    let mut q = Sql::new("SELECT MAX(year) AS year FROM town_month_stats WHERE town_code LIKE ");
+    q.bind(Arg::Text(format!("{region}%")));
+    scope_filter(&mut q, "town_code", scope);
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        year: Option<i32>,
+    }
+    let row: Option<Latest> = fetch_optional(tx, &q).await?;
+    Ok(row.and_then(|r| r.year))
 }

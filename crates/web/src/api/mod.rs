@@ -4,6 +4,7 @@
 pub(crate) mod assessments;
 mod audit;
 pub(crate) mod inspections;
+mod ledgers;
 pub(crate) mod notices;
 pub mod openapi;
 pub(crate) mod photos;
@@ -11,6 +12,7 @@ mod projects;
 pub(crate) mod rectification;
 mod regions;
 mod session;
+mod summaries;
 mod tokens;
 mod users;
 
@@ -81,6 +83,8 @@ pub fn api() -> Api {
     let api = notices::routes(api);
     let api = rectification::routes(api);
     let api = assessments::routes(api);
+    let api = summaries::routes(api);
+    let api = ledgers::routes(api);
     audit::routes(api)
 }
 
@@ -108,5 +112,7 @@ fn document(api: &Api) -> serde_json::Value {
     notices::document(&mut doc);
     rectification::document(&mut doc);
     assessments::document(&mut doc);
+    summaries::document(&mut doc);
+    ledgers::document(&mut doc);
     doc
 }

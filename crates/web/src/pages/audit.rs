@@ -136,6 +136,16 @@ pub fn entity_label(e: &str) -> &'static str {
         "finding" => "督查问题",
         "notice" => "通报",
         "assessment" => "季度考核",
+        "expert" => "专家",
+        "expert_pairing" => "专家结对",
+        "expert_service" => "专家服务",
+        "media_report" => "宣传报道",
+        "meeting" => "会议",
+        "work_team_member" => "工作专班人员",
+        "indicator" => "镇级指标",
+        "indicator_value" => "指标数值",
+        "ledger_import" => "台账导入（专家、宣传等）",
+        "summary" => "工作总结",
         _ => "其他",
     }
 }
@@ -196,6 +206,16 @@ async fn list(
             "finding",
             "notice",
             "assessment",
+            "expert",
+            "expert_pairing",
+            "expert_service",
+            "media_report",
+            "meeting",
+            "work_team_member",
+            "indicator",
+            "indicator_value",
+            "ledger_import",
+            "summary",
         ]
         .iter()
         .map(|e| (*e, entity_label(e)))

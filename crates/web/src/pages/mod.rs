@@ -4,16 +4,19 @@
 mod assessments;
 mod audit;
 mod auth;
+pub(crate) mod dashboard;
 mod docs;
 mod home;
 mod import;
 mod inspections;
+pub(crate) mod ledgers;
 mod notices;
 mod photos;
 mod progress;
 pub mod projects;
 mod rectification;
 mod regions;
+pub(crate) mod summaries;
 mod tokens;
 mod users;
 
@@ -43,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .merge(notices::router())
         .merge(rectification::router())
         .merge(assessments::router())
+        .merge(summaries::router())
+        .merge(dashboard::router())
+        .merge(ledgers::router())
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {
