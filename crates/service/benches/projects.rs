@@ -195,123 +195,107 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// The import's steps one by one, as `import_projects` takes them (with
-/// `MEIZHEN_BENCH_PHASES=1`): where its time goes. Rolled back.
+/// The import's database steps one by one, as `import_projects` takes them
+/// (with `MEIZHEN_BENCH_PHASES=1`): where its time goes. Rolled back. (The
+/// import itself logs its laps at debug level:
+/// `RUST_LOG=meizhen_service::import=debug meizhen import projects …`.)
 async fn phases(s: &Services, label: &str, bytes: &[u8]) {
-    use meizhen_service::audit::{record, Change};
-    use meizhen_storage::repo::projects::{self as repo, ProjectFields};
-    use meizhen_storage::repo::stats;
+    use meizhen_storage::repo::audit::NewEntry;
+    use meizhen_storage::repo::projects::{self as repo, NewProject, ProjectFields};
+    use meizhen_storage::repo::stats::{self, Figures};
     let t = Instant::now();
     let sheet = meizhen_documents::ledger::read_project_ledger(bytes).expect("read");
     let read = t.elapsed().as_secs_f64();
+    let n = sheet.rows.len();
     let mut tx = s.db().begin().await.expect("tx");
     let scope = RegionScope::new(RegionCode::zhejiang(), None);
     let towns = all_at_level(&mut tx, Level::Town).await;
-    let counties = all_at_level(&mut tx, Level::County).await;
-    let pairs = |rows: &[regions::RegionRow]| -> Vec<(String, String)> {
-        rows.iter()
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect()
+    let rows: Vec<NewProject> = (0..n)
+        .map(|i| NewProject {
+            town_code: towns[i % towns.len()].code.clone(),
+            fields: ProjectFields {
+                code: format!("PH-{i}"),
+                name: format!("分步计时项目{i}"),
+                pillar: "environment".into(),
+                status: "not_started".into(),
+                total_investment_fen: 100_000_000,
+                ..ProjectFields::default()
+            },
+            created_by: None,
+            created_at: 0,
+        })
+        .collect();
+    let keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.town_code.clone(), r.fields.code.clone()))
+        .collect();
+    let mut lap = Instant::now();
+    let mut took = move || {
+        let s = lap.elapsed().as_secs_f64();
+        lap = Instant::now();
+        s
     };
-    let (town_names, county_names) = (pairs(&towns), pairs(&counties));
-    let t = Instant::now();
-    for i in 0..sheet.rows.len() {
-        let town = &towns[i % towns.len()];
-        let county = counties
-            .iter()
-            .find(|c| town.code.starts_with(&c.code))
-            .expect("county");
-        let input = format!("{}{}", county.name, town.name);
-        meizhen_domain::project::match_town(&input, &town_names, &county_names).expect("match");
-    }
-    let matching = t.elapsed().as_secs_f64();
-    let mut row = [0.0; 4];
-    let t = Instant::now();
-    for i in 0..sheet.rows.len() {
-        let town = &towns[i % towns.len()].code;
-        let f = ProjectFields {
-            code: format!("PH-{i}"),
-            name: format!("分步计时项目{i}"),
-            pillar: "environment".into(),
-            status: "not_started".into(),
-            total_investment_fen: 100_000_000,
-            ..ProjectFields::default()
-        };
-        let lap = Instant::now();
-        repo::by_code(&mut tx, &scope, town, &f.code)
-            .await
-            .expect("by code");
-        row[0] += lap.elapsed().as_secs_f64();
-        let lap = Instant::now();
-        let id = repo::insert(&mut tx, town, &f, None, 0)
-            .await
-            .expect("insert");
-        row[1] += lap.elapsed().as_secs_f64();
-        let lap = Instant::now();
-        repo::set_plan(&mut tx, id, town, YEAR, 60_000_000)
-            .await
-            .expect("plan");
-        row[2] += lap.elapsed().as_secs_f64();
-        let lap = Instant::now();
-        let after = serde_json::to_value(&f).expect("json");
-        record(
-            &mut tx,
-            None,
-            &RequestMeta::default(),
-            Change::new("create", "project", &id.to_string(), town)
-                .after(after)
-                .summary("分步计时"),
-        )
+    repo::by_codes(&mut tx, &scope, &keys)
+        .await
+        .expect("by codes");
+    let lookup = took();
+    let ids = repo::insert_many(&mut tx, &rows).await.expect("insert");
+    let insert = took();
+    let plans: Vec<(i64, String, i32, i64)> = ids
+        .iter()
+        .map(|(id, town, _)| (*id, town.clone(), YEAR, 60_000_000))
+        .collect();
+    repo::set_plans_many(&mut tx, &plans).await.expect("plans");
+    let plan = took();
+    let texts: Vec<(String, String)> = ids
+        .iter()
+        .map(|(id, town, code)| (id.to_string(), format!("{town} {code}")))
+        .collect();
+    let entries: Vec<NewEntry<'_>> = texts
+        .iter()
+        .zip(&ids)
+        .map(|((id, summary), (_, town, _))| NewEntry {
+            at: 0,
+            actor_id: None,
+            actor_name: "bench",
+            action: "create",
+            entity: "project",
+            entity_id: id,
+            region_code: town,
+            summary,
+            changes: "{}",
+            address: None,
+        })
+        .collect();
+    repo::insert_audit_entries(&mut tx, &entries)
         .await
         .expect("audit");
-        row[3] += lap.elapsed().as_secs_f64();
-    }
-    let rows = t.elapsed().as_secs_f64();
-    // recompute_town_year for every town: its projects, its reports, the
-    // figures, twelve upserts.
-    let mut re = [0.0; 4];
-    let mut reports = 0;
-    for town in &towns {
-        let lap = Instant::now();
-        let projects = repo::town_year_projects(&mut tx, &town.code, YEAR)
+    let audit = took();
+    // The figures: plan counts and stored figures of every town, then one
+    // upsert of each town's twelve months.
+    let codes: Vec<String> = towns.iter().map(|t| t.code.clone()).collect();
+    repo::plan_counts(&mut tx, &codes, YEAR)
+        .await
+        .expect("counts");
+    let mut puts: Vec<(String, i32, i32, Figures)> = Vec::new();
+    for m in 1..=12 {
+        for (town, f) in stats::by_child(&mut tx, Source::Live, &scope, "33", 9, YEAR, m)
             .await
-            .expect("projects");
-        re[0] += lap.elapsed().as_secs_f64();
-        let lap = Instant::now();
-        let all = repo::reports_for_town_until(&mut tx, &town.code, YEAR, 12)
-            .await
-            .expect("reports");
-        re[1] += lap.elapsed().as_secs_f64();
-        reports += all.len();
-        let lap = Instant::now();
-        let figures: Vec<_> = (1..=12)
-            .map(|m| meizhen_service::projects::town_figures(&projects, &all, YEAR, m))
-            .collect();
-        re[2] += lap.elapsed().as_secs_f64();
-        let lap = Instant::now();
-        for (m, f) in (1..).zip(&figures) {
-            stats::put(&mut tx, Source::Live, &town.code, YEAR, m, f, 0)
-                .await
-                .expect("put");
+            .expect("figures")
+        {
+            puts.push((town, YEAR, m, f));
         }
-        re[3] += lap.elapsed().as_secs_f64();
     }
+    let read_figures = took();
+    stats::put_many(&mut tx, Source::Live, &puts, 0)
+        .await
+        .expect("put");
+    let put = took();
     drop(tx);
     eprintln!(
-        "phases {label}: read sheet {read:.2} s; match towns {matching:.2} s; \
-         {} rows {rows:.2} s (by_code {:.2}, insert {:.2}, plan {:.2}, audit {:.2}); \
-         recompute {} towns {:.2} s (projects {:.2}, {reports} reports {:.2}, figures {:.2}, upserts {:.2})",
-        sheet.rows.len(),
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        towns.len(),
-        re.iter().sum::<f64>(),
-        re[0],
-        re[1],
-        re[2],
-        re[3]
+        "phases {label}: read sheet {read:.2} s; {n} rows: look up {lookup:.2} s, insert {insert:.2} s, \
+         plans {plan:.2} s, audit {audit:.2} s; figures of {} towns: read {read_figures:.2} s, write {put:.2} s",
+        towns.len()
     );
 }
 

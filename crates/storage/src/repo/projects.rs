@@ -466,7 +466,7 @@ pub async fn reports_for_month(
 }
 
 /// Projects of a town with their plan for a year (None when not in that year's library).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProjectYearRow {
     pub id: i64,
     pub status: String,
@@ -1033,6 +1033,212 @@ pub async fn insert_periods(tx: &mut Tx, rows: &[PeriodRow]) -> Result<u64> {
                 .bind(Arg::OptI64(p.reviewed_by))
                 .push(", ")
                 .bind(Arg::Text(p.review_note.clone()))
+                .push(")");
+        }
+        n += bulk_execute(tx, &q).await?;
+    }
+    Ok(n)
+}
+
+// ---------------------------------------------------------------------------
+// Ledger import (`import_projects`): the same rows as the one-row functions
+// above, read and written a few hundred at a time instead of one round trip
+// per row.
+// ---------------------------------------------------------------------------
+
+/// Projects in scope with these `(town_code, code)` keys (those that exist).
+pub async fn by_codes(
+    tx: &mut Tx,
+    scope: &RegionScope,
+    keys: &[(String, String)],
+) -> Result<Vec<ProjectRow>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = Vec::new();
+    for chunk in keys.chunks(MAX_PARAMS / 2 - 1) {
+        let mut q = Sql::new("WITH k (town_code, code) AS (VALUES ");
+        for (i, (town, code)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::Text(town.clone()))
+                .push(", ")
+                .bind(Arg::Text(code.clone()))
+                .push(")");
+        }
+        q.push(&format!(
+            ") SELECT {cols} FROM projects p JOIN k ON p.town_code = k.town_code AND p.code = k.code WHERE 1=1"
+        ));
+        scope_filter(&mut q, "p.town_code", scope);
+        out.extend(bulk_fetch_all::<ProjectRow>(tx, &q).await?);
+    }
+    Ok(out)
+}
+
+/// Binds `ids` as a parenthesised list.
+fn push_ids(q: &mut Sql, ids: &[i64]) {
+    q.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(Arg::I64(*id));
+    }
+    q.push(")");
+}
+
+/// The yearly plans of these projects.
+pub async fn plans_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<PlanRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(MAX_PARAMS) {
+        let mut q = Sql::new(
+            "SELECT project_id, year, planned_investment_fen FROM project_plans WHERE project_id IN ",
+        );
+        push_ids(&mut q, chunk);
+        out.extend(bulk_fetch_all::<PlanRow>(tx, &q).await?);
+    }
+    Ok(out)
+}
+
+/// What a year's figures need of these projects' reports (see
+/// `town_figures`): those of the year, and each project's latest one before
+/// it (its status until it reports again); older ones change nothing. The
+/// free-text columns (progress, problems, correction reason) come back empty:
+/// a re-import may read hundreds of thousands of these.
+pub async fn reports_for_figures(tx: &mut Tx, ids: &[i64], year: i32) -> Result<Vec<ReportRow>> {
+    let cols = REPORT_COLUMNS
+        .split(", ")
+        .map(|c| match c.trim() {
+            c @ ("progress_text" | "problems" | "correction_reason") => format!("'' AS {c}"),
+            c => format!("r.{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = Vec::new();
+    for chunk in ids.chunks(MAX_PARAMS / 2 - 2) {
+        let mut q = Sql::new(&format!(
+            "SELECT {cols} FROM monthly_reports r WHERE r.project_id IN "
+        ));
+        push_ids(&mut q, chunk);
+        q.push(" AND r.year = ").bind(Arg::I32(year));
+        q.push(&format!(
+            " UNION ALL SELECT {cols} FROM monthly_reports r JOIN (SELECT project_id, \
+             MAX(year * 100 + month) AS k FROM monthly_reports WHERE project_id IN "
+        ));
+        push_ids(&mut q, chunk);
+        q.push(" AND year < ").bind(Arg::I32(year)).push(
+            " GROUP BY project_id) l ON r.project_id = l.project_id AND r.year = l.k / 100 \
+             AND r.month = l.k % 100",
+        );
+        out.extend(bulk_fetch_all::<ReportRow>(tx, &q).await?);
+    }
+    Ok(out)
+}
+
+/// How many projects of each of these towns have a plan for `year`.
+pub async fn plan_counts(tx: &mut Tx, towns: &[String], year: i32) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in towns.chunks(MAX_PARAMS - 1) {
+        let mut q = Sql::new("SELECT town_code, COUNT(*) FROM project_plans WHERE year = ");
+        q.bind(Arg::I32(year)).push(" AND town_code IN (");
+        for (i, t) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(Arg::Text(t.clone()));
+        }
+        q.push(") GROUP BY town_code");
+        out.extend(bulk_fetch_all::<(String, i64)>(tx, &q).await?);
+    }
+    Ok(out)
+}
+
+/// Updates projects as [`update`] does, many in one statement.
+pub async fn update_many(tx: &mut Tx, rows: &[(i64, ProjectFields)], now: i64) -> Result<u64> {
+    let sets = FIELD_COLUMNS
+        .split(", ")
+        .map(|c| format!("{c} = v.{c}", c = c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut n = 0;
+    for chunk in rows.chunks(MAX_PARAMS / 23 - 1) {
+        let mut q = Sql::new(&format!("WITH v (id, {FIELD_COLUMNS}) AS (VALUES "));
+        for (i, (id, f)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::I64(*id))
+                .push(", ");
+            bind_fields(&mut q, f, false);
+            q.push(")");
+        }
+        q.push(&format!(") UPDATE projects SET {sets}, updated_at = "))
+            .bind(Arg::I64(now))
+            .push(" FROM v WHERE projects.id = v.id");
+        n += bulk_execute(tx, &q).await?;
+    }
+    Ok(n)
+}
+
+/// Sets yearly plans `(project, town, year, fen)` as [`set_plan`] does
+/// (each (project, year) at most once in `rows`).
+pub async fn set_plans_many(tx: &mut Tx, rows: &[(i64, String, i32, i64)]) -> Result<u64> {
+    let mut n = 0;
+    for chunk in rows.chunks(MAX_PARAMS / 4) {
+        let mut q = Sql::new(
+            "INSERT INTO project_plans (project_id, town_code, year, planned_investment_fen) VALUES ",
+        );
+        for (i, (project, town, year, fen)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::I64(*project))
+                .push(", ")
+                .bind(Arg::Text(town.clone()))
+                .push(", ")
+                .bind(Arg::I32(*year))
+                .push(", ")
+                .bind(Arg::I64(*fen))
+                .push(")");
+        }
+        q.push(
+            " ON CONFLICT (project_id, year) DO UPDATE SET planned_investment_fen = excluded.planned_investment_fen, \
+             town_code = excluded.town_code",
+        );
+        n += bulk_execute(tx, &q).await?;
+    }
+    Ok(n)
+}
+
+/// Writes audit entries as `audit::insert` does, many in one statement (an
+/// import records one per project it creates or updates).
+pub async fn insert_audit_entries(
+    tx: &mut Tx,
+    entries: &[super::audit::NewEntry<'_>],
+) -> Result<u64> {
+    let mut n = 0;
+    for chunk in entries.chunks(MAX_PARAMS / 10) {
+        let mut q = Sql::new(
+            "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, region_code, summary, changes, address) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" })
+                .bind(Arg::I64(e.at))
+                .push(", ")
+                .bind(Arg::OptI64(e.actor_id))
+                .push(", ")
+                .bind(Arg::Text(e.actor_name.into()))
+                .push(", ")
+                .bind(Arg::Text(e.action.into()))
+                .push(", ")
+                .bind(Arg::Text(e.entity.into()))
+                .push(", ")
+                .bind(Arg::Text(e.entity_id.into()))
+                .push(", ")
+                .bind(Arg::Text(e.region_code.into()))
+                .push(", ")
+                .bind(Arg::Text(e.summary.into()))
+                .push(", ")
+                .bind(Arg::Text(e.changes.into()))
+                .push(", ")
+                .bind(Arg::OptText(e.address.map(str::to_owned)))
                 .push(")");
         }
         n += bulk_execute(tx, &q).await?;
