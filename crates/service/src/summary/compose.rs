@@ -207,7 +207,7 @@ fn indicator_value(i: &IndicatorLine, v: i64) -> String {
 fn indicator_sentence(figs: &mut Figs, i: &IndicatorLine, period_id: &str) -> String {
     let src = format!(
         "/ledgers/indicator-values?region={}&indicator={}&period={period_id}",
-        figs.code, i.code
+        figs.code, i.id
     );
     let key = format!("ind_{}", i.code);
     let value = i.value_milli.map(|v| indicator_value(i, v));

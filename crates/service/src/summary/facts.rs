@@ -145,6 +145,8 @@ pub struct TownBelowTarget {
 /// A town indicator summed up (by its aggregation) over the region's towns.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorLine {
+    /// The definition's id: the value list filters by it (codes repeat across offices).
+    pub id: i64,
     pub code: String,
     pub name: String,
     pub unit: String,
@@ -750,6 +752,7 @@ async fn indicator_lines(
             })
             .collect();
         out.push(IndicatorLine {
+            id: d.id,
             code: d.code.clone(),
             name: d.name.clone(),
             unit: d.unit.clone(),

@@ -89,6 +89,20 @@ async fn generate_edit_save_history_and_export() {
         for m in v["missing"].as_array().cloned().unwrap_or_default() {
             assert!(m["value"].is_null(), "missing figures have no value: {m}");
         }
+        // Every figure's link opens its list for this user (a filter the list
+        // does not understand would answer 422, a wrong path 404).
+        let sources: std::collections::BTreeSet<String> = v["draft"]["figures"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .values()
+            .filter_map(|f| f["source"].as_str().map(str::to_owned))
+            .collect();
+        assert!(sources.len() > 5, "{sources:?}");
+        for src in &sources {
+            let r = office.get(src).await;
+            assert_eq!(r.status, StatusCode::OK, "{src}: {}", r.text());
+        }
 
         // Listed, and readable by id.
         let r = office.get("/api/v1/summaries").await;
