@@ -1402,3 +1402,117 @@ async fn scores_and_previous_ranks_follow_every_write() {
         let _ = std::fs::remove_dir_all(&files);
     }
 }
+
+/// The GPS check compares a position with the median of the town's earlier
+/// unflagged positions (read with the inspection in one query): far from
+/// them, or outside 浙江, the finding is kept but flagged.
+#[tokio::test]
+async fn far_positions_are_flagged_against_the_towns_earlier_ones() {
+    for t in TestDb::all().await {
+        let files = std::env::temp_dir().join(format!(
+            "meizhen_inspection_gps_{}_{}",
+            t.label,
+            std::process::id()
+        ));
+        let s = Services::new(t.db.clone(), config(files.clone()));
+        s.bootstrap(&|_, _| {}).await.expect("bootstrap");
+        let m = meta();
+        for (username, role) in [
+            ("g.office", "province_office"),
+            ("g.inspector", "inspector"),
+        ] {
+            s.create_user_as_system(&UserInput {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                region: "33".into(),
+                department: None,
+                password: Some(PW.into()),
+            })
+            .await
+            .expect(username);
+        }
+        let office = login(&s, "g.office").await;
+        let inspector = login(&s, "g.inspector").await;
+        s.save_checklist(&office, &catalogue(), "GPS", &m)
+            .await
+            .expect("checklist");
+        let town = {
+            let mut tx = s.db().begin_read().await.expect("tx");
+            let code = RegionCode::parse(XIANJU).expect("code");
+            meizhen_storage::regions::towns_under(&mut tx, &code)
+                .await
+                .expect("towns")
+                .remove(0)
+                .0
+        };
+        let round = s
+            .create_round(
+                &office,
+                &RoundInput {
+                    name: "2020Q3 GPS".into(),
+                    quarter: "2020Q3".into(),
+                    starts_on: "2020-07-01".into(),
+                    ends_on: "2020-07-28".into(),
+                    towns: vec![town.clone()],
+                    sample: None,
+                },
+                &m,
+            )
+            .await
+            .expect("round");
+        let id = s
+            .round_view(&office, round.id)
+            .await
+            .expect("view")
+            .inspections[0]
+            .row
+            .id;
+        s.assign_inspector(&office, id, Some(inspector.id), "", &m)
+            .await
+            .expect("assign");
+        let send = |client: &str, pos: Option<(f64, f64)>| {
+            let s = s.clone();
+            let inspector = inspector.clone();
+            let m = m.clone();
+            let input = FindingInput {
+                client_id: client.into(),
+                item_code: "HJ01".into(),
+                place: "镇区".into(),
+                lat: pos.map(|p| p.0),
+                lon: pos.map(|p| p.1),
+                ..FindingInput::default()
+            };
+            async move {
+                s.record_finding(&inspector, id, &input, Vec::new(), &m)
+                    .await
+                    .expect("finding")
+            }
+        };
+        // Fewer than three earlier positions: no reference yet.
+        for (n, lat) in [28.850, 28.851, 28.852].into_iter().enumerate() {
+            let (v, created) = send(&format!("gps-near-{n:02}"), Some((lat, 120.73))).await;
+            assert!(created);
+            assert_eq!(v.row.gps_flag, "", "{n}");
+            assert!(!v.town_name.is_empty());
+        }
+        let (far, created) = send("gps-far-0001", Some((29.10, 120.73))).await;
+        assert!(created);
+        assert!(far.row.gps_flag.contains("公里"), "{}", far.row.gps_flag);
+        let (near, _) = send("gps-near-0099", Some((28.853, 120.731))).await;
+        assert_eq!(near.row.gps_flag, "");
+        let (away, _) = send("gps-away-0001", Some((39.9, 116.4))).await;
+        assert_eq!(away.row.gps_flag, "定位不在浙江省范围内");
+        let (none, _) = send("gps-none-0001", None).await;
+        assert_eq!((none.row.lat_e6, none.row.gps_flag.as_str()), (None, ""));
+        // A re-send answers with the stored finding, flag and all.
+        let (again, created) = send("gps-far-0001", Some((29.10, 120.73))).await;
+        assert!(!created);
+        assert_eq!(
+            (again.row.id, again.row.gps_flag),
+            (far.row.id, far.row.gps_flag)
+        );
+        t.finish().await;
+        let _ = std::fs::remove_dir_all(&files);
+    }
+}

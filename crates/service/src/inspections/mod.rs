@@ -45,7 +45,7 @@ pub use meizhen_storage::repo::inspections::{
     RoundFilter, RoundListRow, RoundRow,
 };
 use meizhen_storage::repo::users;
-use meizhen_storage::{now_ms, regions, Tx};
+use meizhen_storage::{now_ms, regions, Db, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,14 +143,6 @@ pub(crate) fn parse_catalogue(row: &ChecklistRow) -> Result<Catalogue> {
         tracing::error!(checklist = row.id, error = %e, "stored checklist unreadable");
         ServiceError::Conflict("检查标准数据损坏，请联系管理员".into())
     })
-}
-
-/// The parsed catalogue of a round's checklist version.
-pub(crate) async fn catalogue_of(tx: &mut Tx, checklist_id: i64) -> Result<Catalogue> {
-    let row = repo::checklist(tx, checklist_id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("检查标准"))?;
-    parse_catalogue(&row)
 }
 
 /// The checklist in force for `region`: its own latest version, else the
@@ -901,32 +893,61 @@ impl Services {
         // check compares with: all read before any photo is processed and
         // outside the writing transaction, which stays short (on SQLite it
         // holds the database's one write lock).
-        let (round, ins, catalogue, known, town_name) = {
-            let mut tx = self.db().begin_read().await?;
-            let (round, ins) = self.field_target(&mut tx, actor, inspection_id).await?;
-            if let Some(existing) =
-                repo::finding_by_client(&mut tx, inspection_id, client_id).await?
-            {
+        //
+        // On PostgreSQL without photos the read is the writing transaction's
+        // first statement instead, taking the inspection's lock as it reads
+        // (the checks then see the current state): one transaction and one
+        // pooled connection fewer. SQLite keeps the separate read, so that its
+        // one write lock is held only for the writes.
+        let locked = photos.is_empty() && matches!(self.db(), Db::Postgres(_));
+        let (round, ins, catalogue, known, town_name, held) = {
+            let mut tx = if locked {
+                self.db().begin().await?
+            } else {
+                self.db().begin_read().await?
+            };
+            // One query: the inspection (if the caller may see it), its round,
+            // the checklist, a finding already sent with this id, the town's
+            // name and, with a position, the town's recent positions.
+            let with_gps = input.lat.is_some() && input.lon.is_some();
+            let ctx = repo::field_context(
+                &mut tx,
+                &viewer(actor),
+                inspection_id,
+                client_id,
+                with_gps,
+                locked,
+            )
+            .await?
+            .ok_or_else(|| ServiceError::not_found("检查任务"))?;
+            let (round, ins) = (ctx.round, ctx.inspection);
+            field_check(actor, &round, &round.state, ins.inspector_id)?;
+            if ctx.existing.is_some() {
+                let existing = repo::finding_by_client(&mut tx, inspection_id, client_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("问题"))?;
                 let view = finding_views(&mut tx, vec![existing]).await?.remove(0);
                 return Ok((view, false));
             }
-            let catalogue = catalogue_of(&mut tx, round.checklist_id).await?;
+            let catalogue = parse_catalogue(
+                &ctx.checklist
+                    .ok_or_else(|| ServiceError::not_found("检查标准"))?,
+            )?;
             // A position recorded meanwhile by a colleague is not needed:
             // the reference is the median of the town's recent positions.
-            let known: Vec<Fix> = if input.lat.is_some() && input.lon.is_some() {
-                repo::town_fixes(&mut tx, &ins.town_code)
-                    .await?
-                    .into_iter()
-                    .filter_map(|(a, b)| Fix::new(a, b).ok())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let town_name = names(&mut tx, [ins.town_code.clone()])
-                .await?
-                .remove(&ins.town_code)
-                .unwrap_or_default();
-            (round, ins, catalogue, known, town_name)
+            let known: Vec<Fix> = ctx
+                .fixes
+                .into_iter()
+                .filter_map(|(a, b)| Fix::new(a, b).ok())
+                .collect();
+            (
+                round,
+                ins,
+                catalogue,
+                known,
+                ctx.town_name.unwrap_or_default(),
+                locked.then_some(tx),
+            )
         };
         let (area, item) = catalogue.item(input.item_code.trim()).ok_or_else(|| {
             ServiceError::invalid(
@@ -979,13 +1000,20 @@ impl Services {
             stored.push((self.store_photo_bytes(p.bytes, "photos").await?, caption));
         }
 
-        let mut tx = self.db().begin().await?;
-        // Again inside the writing transaction, with one small read:
-        // publication or a new assignment may have happened meanwhile.
-        let (state, inspector) = repo::field_state(&mut tx, inspection_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("检查任务"))?;
-        field_check(actor, &round, &state, inspector)?;
+        let mut tx = match held {
+            // Read, locked and checked above in this transaction.
+            Some(tx) => tx,
+            None => {
+                let mut tx = self.db().begin().await?;
+                // Again inside the writing transaction, with one small read:
+                // publication or a new assignment may have happened meanwhile.
+                let (state, inspector) = repo::field_state(&mut tx, inspection_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("检查任务"))?;
+                field_check(actor, &round, &state, inspector)?;
+                tx
+            }
+        };
         let inserted = repo::insert_finding(
             &mut tx,
             &NewFinding {
@@ -1282,24 +1310,16 @@ fn draw(owner: &RegionCode, towns: &[(String, String)], s: &SampleInput) -> Resu
 }
 
 /// Recomputes an inspection's score, deductions and count from its
-/// findings, summed per area by the database (a few rows, however many
-/// findings). The caller holds the inspection's lock
+/// findings in one statement (summed and capped per area by the database,
+/// see `repo::rescore_inspection`). The caller holds the inspection's lock
 /// (`repo::field_state` or `repo::lock_inspection`).
 pub(crate) async fn rescore(tx: &mut Tx, catalogue: &Catalogue, inspection_id: i64) -> Result<()> {
-    let areas = repo::area_deductions(tx, inspection_id).await?;
-    let s = meizhen_domain::inspection::score(
-        catalogue,
-        areas.iter().map(|(a, p, _)| (a.as_str(), Points(*p))),
-    );
-    let count: i64 = areas.iter().map(|(_, _, n)| n).sum();
-    repo::set_inspection_figures(
-        tx,
-        inspection_id,
-        s.score.0,
-        s.deducted.0,
-        i32::try_from(count).unwrap_or(i32::MAX),
-    )
-    .await?;
+    let caps: Vec<(&str, i64)> = catalogue
+        .areas
+        .iter()
+        .map(|a| (a.code.as_str(), a.cap.0))
+        .collect();
+    repo::rescore_inspection(tx, inspection_id, catalogue.base.0, &caps).await?;
     Ok(())
 }
 

@@ -589,6 +589,153 @@ pub async fn field_state(tx: &mut Tx, inspection_id: i64) -> Result<Option<(Stri
     Ok(row.map(|s| (s.state, s.inspector_id)))
 }
 
+/// Everything a finding's write needs to know beforehand, read in one query.
+#[derive(Debug, Clone)]
+pub struct FieldContext {
+    pub round: RoundRow,
+    pub inspection: InspectionRow,
+    /// The round's checklist version (its JSON body).
+    pub checklist: Option<ChecklistRow>,
+    /// A finding this phone already sent with the same `client_id`.
+    pub existing: Option<i64>,
+    pub town_name: Option<String>,
+    /// The town's recent positions not flagged (when asked for).
+    pub fixes: Vec<(i64, i64)>,
+}
+
+/// The inspection `inspection_id` if `v` may see it, with its round, the
+/// round's checklist, the id of a finding already sent as `client_id`, the
+/// town's name and (when `with_fixes`) its recent positions — one round trip
+/// for the read phase of a finding. An inspection the viewer may see implies
+/// its round is visible too (it is the witness `round_visible` looks for).
+/// With `lock`, on PostgreSQL, it also locks like [`field_state`] (inside a
+/// writing transaction).
+pub async fn field_context(
+    tx: &mut Tx,
+    v: &Viewer<'_>,
+    inspection_id: i64,
+    client_id: &str,
+    with_fixes: bool,
+    lock: bool,
+) -> Result<Option<FieldContext>> {
+    #[derive(sqlx::FromRow)]
+    struct C {
+        #[sqlx(flatten)]
+        round: RoundRow,
+        i_id: i64,
+        i_town_code: String,
+        i_inspector_id: Option<i64>,
+        i_planned_on: Option<String>,
+        i_state: String,
+        i_submitted_at: Option<i64>,
+        i_score: i64,
+        i_deducted: i64,
+        i_findings: i32,
+        c_region_code: Option<String>,
+        c_version: Option<i32>,
+        c_body: Option<String>,
+        c_note: Option<String>,
+        c_created_at: Option<i64>,
+        c_created_by: Option<i64>,
+        existing: Option<i64>,
+        town_name: Option<String>,
+        fixes: Option<String>,
+    }
+    let mut q = Sql::new(&format!(
+        "SELECT {ROUND_COLUMNS}, i.id AS i_id, i.town_code AS i_town_code, i.inspector_id AS i_inspector_id, \
+         i.planned_on AS i_planned_on, i.state AS i_state, i.submitted_at AS i_submitted_at, i.score AS i_score, \
+         i.deducted AS i_deducted, i.findings AS i_findings, c.region_code AS c_region_code, \
+         c.version AS c_version, c.body AS c_body, c.note AS c_note, c.created_at AS c_created_at, \
+         c.created_by AS c_created_by, \
+         (SELECT f.id FROM findings f WHERE f.inspection_id = i.id AND f.client_id = "
+    ));
+    q.bind(Arg::Text(client_id.into())).push(
+        ") AS existing, (SELECT g.name FROM regions g WHERE g.code = i.town_code) AS town_name, ",
+    );
+    if with_fixes {
+        // The same read as `town_fixes`, folded into a JSON array of
+        // [lat, lon]; `= … COLLATE NOCASE` lets SQLite use its NOCASE prefix
+        // index (the codes are digits, so it is the exact code).
+        let (agg, collate) = match tx.engine() {
+            Engine::Postgres => (
+                "CAST(json_agg(json_build_array(p.lat_e6, p.lon_e6)) AS TEXT)",
+                "",
+            ),
+            Engine::Sqlite => (
+                "json_group_array(json_array(p.lat_e6, p.lon_e6))",
+                " COLLATE NOCASE",
+            ),
+        };
+        q.push(&format!(
+            "(SELECT {agg} FROM (SELECT lat_e6, lon_e6 FROM findings WHERE lat_e6 IS NOT NULL \
+             AND lon_e6 IS NOT NULL AND gps_flag = '' AND town_code{collate} = \
+             (SELECT town_code FROM inspections WHERE id = "
+        ))
+        .bind(Arg::I64(inspection_id))
+        .push(") ORDER BY id DESC LIMIT 200) p)");
+    } else {
+        q.push("NULL");
+    }
+    q.push(
+        " AS fixes FROM inspections i JOIN rounds r ON r.id = i.round_id \
+         LEFT JOIN checklist_versions c ON c.id = r.checklist_id WHERE i.id = ",
+    )
+    .bind(Arg::I64(inspection_id));
+    inspection_visible(&mut q, v);
+    if lock && tx.engine() == Engine::Postgres {
+        // As in `field_state`: the inspection's writers take turns and
+        // publication waits; the row read is the current one.
+        q.push(" FOR UPDATE OF i FOR SHARE OF r");
+    }
+    let Some(c): Option<C> = fetch_optional(tx, &q).await? else {
+        return Ok(None);
+    };
+    let fixes: Vec<(i64, i64)> = match c.fixes.as_deref() {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| sqlx::Error::Decode(format!("town positions: {e}").into()))?,
+        None => Vec::new(),
+    };
+    let checklist = match (
+        c.c_region_code,
+        c.c_version,
+        c.c_body,
+        c.c_note,
+        c.c_created_at,
+    ) {
+        (Some(region_code), Some(version), Some(body), Some(note), Some(created_at)) => {
+            Some(ChecklistRow {
+                id: c.round.checklist_id,
+                region_code,
+                version,
+                body,
+                note,
+                created_at,
+                created_by: c.c_created_by,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some(FieldContext {
+        inspection: InspectionRow {
+            id: c.i_id,
+            round_id: c.round.id,
+            town_code: c.i_town_code,
+            inspector_id: c.i_inspector_id,
+            planned_on: c.i_planned_on,
+            state: c.i_state,
+            submitted_at: c.i_submitted_at,
+            score: c.i_score,
+            deducted: c.i_deducted,
+            findings: c.i_findings,
+        },
+        round: c.round,
+        checklist,
+        existing: c.existing,
+        town_name: c.town_name,
+        fixes,
+    }))
+}
+
 /// Takes the inspection's row lock on PostgreSQL before its score is
 /// re-summed: two writers summing at once under READ COMMITTED would each
 /// miss the other's finding, and the last to write would win. (SQLite: the
@@ -805,6 +952,51 @@ pub async fn area_deductions(tx: &mut Tx, inspection_id: i64) -> Result<Vec<(Str
         .into_iter()
         .map(|d| (d.area_code, d.deducted, d.findings))
         .collect())
+}
+
+/// Recomputes an inspection's score, deductions and findings count from its
+/// findings in one statement: per area the sum capped at the area's cap
+/// (`caps`: area code and cap, in hundredths; an area not listed counts
+/// uncapped), the score `base` minus the total, never below zero — the rule
+/// of `meizhen_domain::inspection::score`, summed by the database. The
+/// caller holds the inspection's lock ([`lock_inspection`], [`field_state`]).
+pub async fn rescore_inspection(
+    tx: &mut Tx,
+    inspection_id: i64,
+    base: i64,
+    caps: &[(&str, i64)],
+) -> Result<u64> {
+    const SUM: &str = "CAST(SUM(deduction) AS BIGINT)";
+    let mut q = Sql::new("UPDATE inspections SET score = x.score, deducted = ");
+    q.bind(Arg::I64(base))
+        .push(" - x.score, findings = x.n FROM (SELECT CASE WHEN t.total >= ");
+    q.bind(Arg::I64(base))
+        .push(" THEN 0 ELSE ")
+        .bind(Arg::I64(base))
+        .push(
+            " - t.total END AS score, t.n FROM (SELECT CAST(COALESCE(SUM(a.counted), 0) AS BIGINT) AS total, \
+             CAST(COALESCE(SUM(a.n), 0) AS INTEGER) AS n FROM (SELECT ",
+        );
+    if caps.is_empty() {
+        q.push(SUM);
+    } else {
+        q.push("CASE area_code");
+        for (code, cap) in caps {
+            q.push(" WHEN ")
+                .bind(Arg::Text((*code).into()))
+                .push(&format!(" THEN CASE WHEN {SUM} > "))
+                .bind(Arg::I64(*cap))
+                .push(" THEN ")
+                .bind(Arg::I64(*cap))
+                .push(&format!(" ELSE {SUM} END"));
+        }
+        q.push(&format!(" ELSE {SUM} END"));
+    }
+    q.push(" AS counted, COUNT(*) AS n FROM findings WHERE inspection_id = ")
+        .bind(Arg::I64(inspection_id))
+        .push(" GROUP BY area_code) a) t) x WHERE inspections.id = ")
+        .bind(Arg::I64(inspection_id));
+    execute(tx, &q).await
 }
 
 /// Positions already recorded in a town (for the GPS plausibility check).
