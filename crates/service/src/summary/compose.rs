@@ -351,14 +351,14 @@ pub(super) fn draft(f: &Facts, layout: Layout, now: i64) -> Draft {
         "省级及以上媒体报道",
         has_pub.map(|_| pub_.provincial_and_above),
         "篇",
-        figs.ledger("media-reports", "&level=provincial"),
+        figs.ledger("media-reports", "&level=central,provincial"),
     );
     let k_media_local = figs.approx(
         "media_local",
         "市县两级主流媒体、新媒体报道",
         has_pub.map(|_| pub_.local),
         "篇",
-        figs.ledger("media-reports", ""),
+        figs.ledger("media-reports", "&level=city,county,new_media"),
     );
     let k_media_total = figs.count(
         "media_total",

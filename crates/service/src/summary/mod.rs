@@ -263,6 +263,11 @@ impl Services {
         period: Period,
         layout: Layout,
     ) -> Result<SummaryView> {
+        // A region outside the scope is "not found", as for every read; only
+        // then may a role that sees it be refused the write.
+        if !actor.scope().contains(region) {
+            return Err(ServiceError::not_found("区划"));
+        }
         if !may_write(actor, region.as_str()) {
             return Err(ServiceError::forbidden("您的角色无权编写该地区的工作总结"));
         }

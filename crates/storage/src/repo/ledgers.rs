@@ -435,6 +435,18 @@ fn where_clause(t: &Table, scope: &RegionScope, f: &LedgerFilter) -> Sql {
         };
         match arg {
             Some(Arg::Text(s)) if s.trim().is_empty() => {}
+            // A level may name several, comma-separated ("central,provincial":
+            // 省级及以上, as summaries count media reports).
+            Some(Arg::Text(s)) if matches!(key, Key::Level) && s.contains(',') => {
+                w.push(" AND ").push(col).push(" IN (");
+                for (i, one) in s.split(',').map(str::trim).enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.bind(Arg::Text(one.to_owned()));
+                }
+                w.push(")");
+            }
             Some(a) => {
                 w.push(" AND ").push(col).push(" = ").bind(a);
             }

@@ -103,6 +103,15 @@ async fn generate_edit_save_history_and_export() {
             let r = office.get(src).await;
             assert_eq!(r.status, StatusCode::OK, "{src}: {}", r.text());
         }
+        // The media counts' links list exactly the reports counted.
+        for key in ["media_high", "media_local", "media_total"] {
+            let f = &v["draft"]["figures"][key];
+            let src = f["source"].as_str().unwrap_or_default();
+            assert!(src.starts_with("/ledgers/media-reports?"), "{key}: {f}");
+            assert!(f["raw"].as_i64().unwrap_or(0) > 0, "{key}: {f}");
+            let r = office.get(&format!("/api/v1{src}")).await;
+            assert_eq!(r.json()["total"], f["raw"], "{key}: {src}");
+        }
 
         // Listed, and readable by id.
         let r = office.get("/api/v1/summaries").await;
@@ -419,14 +428,9 @@ async fn scope_roles_and_dashboard() {
         }
         let r = other.get("/summaries").await;
         assert!(r.text().contains("没有符合条件的工作总结"));
-        // Refused before anything is read (the service answers 403 for a
-        // region it may not write, whether or not it can see it).
+        // Another county's region is not found, as for every read.
         let r = create(&mut other, COUNTY, "2020").await;
-        assert!(
-            r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN,
-            "{}",
-            r.text()
-        );
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
         assert_eq!(other.get("/api/v1/summaries").await.json()["total"], 0);
         let r = other
             .send(

@@ -737,12 +737,16 @@ impl Kind for MediaReports {
         vec![
             region_filter(q),
             year_filter(q),
-            FilterView::select(
-                "level",
-                "媒体级别",
-                &q.level,
-                super::options(MediaLevel::ALL, MediaLevel::id, MediaLevel::label),
-            ),
+            FilterView::select("level", "媒体级别", &q.level, {
+                // Offices count "省级及以上" (中央 + 省级) together.
+                let mut o = vec![(PROVINCIAL_AND_ABOVE.to_owned(), "省级及以上".to_owned())];
+                o.extend(super::options(
+                    MediaLevel::ALL,
+                    MediaLevel::id,
+                    MediaLevel::label,
+                ));
+                o
+            }),
             FilterView::select(
                 "medium",
                 "媒体类型",
@@ -795,7 +799,8 @@ impl Kind for MediaReports {
                 level: Some(level.id().to_owned()),
                 ..base.clone()
             };
-            let total = if base.level.as_deref().is_some_and(|l| l != level.id()) {
+            let named = |l: &str| l.split(',').any(|one| one.trim() == level.id());
+            let total = if base.level.as_deref().is_some_and(|l| !named(l)) {
                 0
             } else {
                 s.list_media_reports(a, &f, one).await?.total
@@ -1481,3 +1486,6 @@ impl Kind for IndicatorValues {
         s.delete_indicator_value(a, m, id).await
     }
 }
+
+/// The media-level filter value for 省级及以上 (中央 and 省级 together).
+const PROVINCIAL_AND_ABOVE: &str = "central,provincial";
