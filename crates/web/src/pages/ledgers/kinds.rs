@@ -283,6 +283,44 @@ async fn expert_options(state: &AppState, u: &PageUser) -> Vec<(String, String)>
         .collect()
 }
 
+/// The five service calls of a ledger type (the service generates them with
+/// one macro too); every `Kind` forwards to them the same way.
+macro_rules! service_calls {
+    ($list:ident, $get:ident, $create:ident, $update:ident, $delete:ident) => {
+        async fn list(
+            s: &Services,
+            a: &Actor,
+            q: &LedgerQuery,
+            p: PageRequest,
+        ) -> Result<Page<Self::Row>> {
+            s.$list(a, &q.filter()?, p).await
+        }
+        async fn get(s: &Services, a: &Actor, id: i64) -> Result<Self::Row> {
+            s.$get(a, id).await
+        }
+        async fn create(
+            s: &Services,
+            a: &Actor,
+            m: &RequestMeta,
+            i: &Self::Input,
+        ) -> Result<Self::Row> {
+            s.$create(a, m, i).await
+        }
+        async fn update(
+            s: &Services,
+            a: &Actor,
+            m: &RequestMeta,
+            id: i64,
+            i: &Self::Input,
+        ) -> Result<Self::Row> {
+            s.$update(a, m, id, i).await
+        }
+        async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
+            s.$delete(a, m, id).await
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------
 // 专家名录
 // ---------------------------------------------------------------------------
@@ -382,37 +420,13 @@ impl Kind for Experts {
     fn after_save(r: &ExpertRow, done: &str) -> String {
         format!("/ledgers/experts/{}?done={done}", r.id)
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<ExpertRow>> {
-        s.list_experts(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<ExpertRow> {
-        s.expert(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &ExpertInput,
-    ) -> Result<ExpertRow> {
-        s.create_expert(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &ExpertInput,
-    ) -> Result<ExpertRow> {
-        s.update_expert(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_expert(a, m, id).await
-    }
+    service_calls!(
+        list_experts,
+        expert,
+        create_expert,
+        update_expert,
+        delete_expert
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -520,37 +534,13 @@ impl Kind for ExpertPairings {
     fn after_delete(r: &ExpertPairingRow) -> String {
         format!("/ledgers/experts/{}?done=deleted", r.expert_id)
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<ExpertPairingRow>> {
-        s.list_expert_pairings(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<ExpertPairingRow> {
-        s.expert_pairing(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &ExpertPairingInput,
-    ) -> Result<ExpertPairingRow> {
-        s.create_expert_pairing(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &ExpertPairingInput,
-    ) -> Result<ExpertPairingRow> {
-        s.update_expert_pairing(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_expert_pairing(a, m, id).await
-    }
+    service_calls!(
+        list_expert_pairings,
+        expert_pairing,
+        create_expert_pairing,
+        update_expert_pairing,
+        delete_expert_pairing
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -680,37 +670,13 @@ impl Kind for ExpertServices {
             opinions_adopted: r.opinions_adopted.to_string(),
         }
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<ExpertServiceRow>> {
-        s.list_expert_services(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<ExpertServiceRow> {
-        s.expert_service(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &ExpertServiceInput,
-    ) -> Result<ExpertServiceRow> {
-        s.create_expert_service(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &ExpertServiceInput,
-    ) -> Result<ExpertServiceRow> {
-        s.update_expert_service(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_expert_service(a, m, id).await
-    }
+    service_calls!(
+        list_expert_services,
+        expert_service,
+        create_expert_service,
+        update_expert_service,
+        delete_expert_service
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -859,37 +825,13 @@ impl Kind for MediaReports {
             note: r.note.clone(),
         }
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<MediaReportRow>> {
-        s.list_media_reports(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<MediaReportRow> {
-        s.media_report(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &MediaReportInput,
-    ) -> Result<MediaReportRow> {
-        s.create_media_report(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &MediaReportInput,
-    ) -> Result<MediaReportRow> {
-        s.update_media_report(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_media_report(a, m, id).await
-    }
+    service_calls!(
+        list_media_reports,
+        media_report,
+        create_media_report,
+        update_media_report,
+        delete_media_report
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1017,37 +959,13 @@ impl Kind for Meetings {
             decisions: r.decisions.clone(),
         }
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<MeetingRow>> {
-        s.list_meetings(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<MeetingRow> {
-        s.meeting(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &MeetingInput,
-    ) -> Result<MeetingRow> {
-        s.create_meeting(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &MeetingInput,
-    ) -> Result<MeetingRow> {
-        s.update_meeting(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_meeting(a, m, id).await
-    }
+    service_calls!(
+        list_meetings,
+        meeting,
+        create_meeting,
+        update_meeting,
+        delete_meeting
+    );
 }
 
 /// A meeting's day, or its days.
@@ -1136,37 +1054,13 @@ impl Kind for WorkTeams {
             note: r.note.clone(),
         }
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<WorkTeamMemberRow>> {
-        s.list_work_team_members(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<WorkTeamMemberRow> {
-        s.work_team_member(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &WorkTeamMemberInput,
-    ) -> Result<WorkTeamMemberRow> {
-        s.create_work_team_member(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &WorkTeamMemberInput,
-    ) -> Result<WorkTeamMemberRow> {
-        s.update_work_team_member(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_work_team_member(a, m, id).await
-    }
+    service_calls!(
+        list_work_team_members,
+        work_team_member,
+        create_work_team_member,
+        update_work_team_member,
+        delete_work_team_member
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1317,37 +1211,13 @@ impl Kind for Indicators {
     fn after_save(r: &IndicatorRow, done: &str) -> String {
         format!("/ledgers/indicators/{}?done={done}", r.id)
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<IndicatorRow>> {
-        s.list_indicators(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<IndicatorRow> {
-        s.indicator(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &IndicatorInput,
-    ) -> Result<IndicatorRow> {
-        s.create_indicator(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &IndicatorInput,
-    ) -> Result<IndicatorRow> {
-        s.update_indicator(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_indicator(a, m, id).await
-    }
+    service_calls!(
+        list_indicators,
+        indicator,
+        create_indicator,
+        update_indicator,
+        delete_indicator
+    );
 }
 
 pub struct IndicatorValues;
@@ -1454,37 +1324,13 @@ impl Kind for IndicatorValues {
     fn after_delete(r: &IndicatorValueRow) -> String {
         format!("/ledgers/indicators/{}?done=deleted", r.indicator_id)
     }
-    async fn list(
-        s: &Services,
-        a: &Actor,
-        q: &LedgerQuery,
-        p: PageRequest,
-    ) -> Result<Page<IndicatorValueRow>> {
-        s.list_indicator_values(a, &q.filter()?, p).await
-    }
-    async fn get(s: &Services, a: &Actor, id: i64) -> Result<IndicatorValueRow> {
-        s.indicator_value(a, id).await
-    }
-    async fn create(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        i: &IndicatorValueInput,
-    ) -> Result<IndicatorValueRow> {
-        s.create_indicator_value(a, m, i).await
-    }
-    async fn update(
-        s: &Services,
-        a: &Actor,
-        m: &RequestMeta,
-        id: i64,
-        i: &IndicatorValueInput,
-    ) -> Result<IndicatorValueRow> {
-        s.update_indicator_value(a, m, id, i).await
-    }
-    async fn delete(s: &Services, a: &Actor, m: &RequestMeta, id: i64) -> Result<()> {
-        s.delete_indicator_value(a, m, id).await
-    }
+    service_calls!(
+        list_indicator_values,
+        indicator_value,
+        create_indicator_value,
+        update_indicator_value,
+        delete_indicator_value
+    );
 }
 
 /// The media-level filter value for 省级及以上 (中央 and 省级 together).
